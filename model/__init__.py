@@ -1,0 +1,24 @@
+"""csto-sim: an agent-based model of how the CSTO council answers a member's call for help.
+
+Library use::
+
+    from model import load_scenario, simulate
+    result = simulate(load_scenario("kazakhstan-2022"), replications=10_000, seed=1)
+    result.outcome_probabilities
+
+Layout: ``scenario`` reads the files; ``mechanisms`` holds the causal claims as small functions;
+``agents`` is where members decide; ``council`` and ``rules`` are where the council applies its rule;
+``model`` is the protocol (a Mesa model); ``simulate`` and ``results`` run it and report.
+"""
+
+from .ladder import LEVELS, Level, Stance
+from .model import CouncilModel
+from .params import SPECS, Parameters
+from .results import SimulationResult
+from .rules import RULES
+from .scenario import load_scenario
+from .simulate import simulate
+
+__all__ = ["LEVELS", "RULES", "SPECS", "CouncilModel", "Level", "Parameters", "SimulationResult", "Stance",
+           "load_scenario", "simulate"]
+__version__ = "0.1.0"

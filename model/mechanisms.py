@@ -1,0 +1,191 @@
+"""The mechanisms: small pure functions, one per causal claim of the sources.
+
+Each function computes one named quantity from facts, a member's structural attributes and global
+parameters; numbers may be scalars or numpy arrays over replications. Agents call them
+(``model/agents.py``); nothing here holds state or draws random numbers.
+
+Sources (``../shared/seeds``): S000 = 000_a8c39003d716961a.txt, S001 = 001_308f2ab2fe95bd98.txt,
+S002 = 002_2595c29e2c72a739.txt, S003 = 003_00bf5db6d23d98be.txt, S004 = 004_5008ab19a8e9229f.txt;
+``casebook`` = ../shared/casebook.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- coding tables: categorical facts to numbers (documented in docs/ODD.md, "Submodels") ----------
+
+#: Scope of the crisis: how much of the state it engulfs.
+SCOPE_WEIGHT = {"local": 0.6, "regional": 0.8, "nationwide": 1.0}
+#: How directly the crisis threatens the incumbent regime (S001, S003: colour revolutions).
+REGIME_THREAT = {"none": 0.0, "protests": 0.4, "uprising": 0.8, "overthrown": 1.0}
+#: How much a regime type fears contagion of popular uprisings (S001, S003; S004 on Armenia's
+#: Pashinyan, "who himself came to power after widespread street protests").
+REGIME_INSECURITY = {"consolidated_autocracy": 1.0, "electoral_autocracy": 0.8, "hybrid": 0.5, "democratising": 0.2}
+#: Legitimacy deficit of the requesting government (casebook: interim government after an
+#: unconstitutional change, Kyrgyzstan 2010).
+LEGITIMACY_DEFICIT = {"constitutional": 0.0, "contested": 0.4, "interim": 0.7}
+#: The lead state's reluctance to act against the adversary, by its relation to it (S002: Russia
+#: preferred to broker between Armenia and Turkey-backed Azerbaijan).
+ADVERSARY_RELUCTANCE = {"hostile": 0.0, "neutral": 0.2, "partner": 0.8, "ally": 1.0}
+#: The lead state's competing commitments (S003: Ukraine, January 2022).
+COMMITMENTS = {"none": 0.0, "moderate": 0.5, "major": 1.0}
+
+
+def crisis_severity(deaths: np.ndarray | float, scope: str, deaths_full: float) -> np.ndarray:
+    """Severity in [0, 1]: the log of the death toll at the request, saturating at ``deaths_full``,
+    times the crisis's scope. Model assumption, coded from the casebook's facts."""
+    base = np.log1p(np.asarray(deaths, dtype=float)) / np.log1p(deaths_full)
+    return np.clip(base, 0.0, 1.0) * SCOPE_WEIGHT[scope]
+
+
+def regional_interest(member_regions: tuple[str, ...], requester_regions: tuple[str, ...],
+                      out_of_region_interest: float) -> float:
+    """1 for a member in the requester's regional security complex, else ``out_of_region_interest``.
+    S001: three regional security complexes; S002: Belarus has no interest in Central Asia and vice
+    versa; Russia alone has interests in all three (it lists all three regions)."""
+    return 1.0 if set(member_regions) & set(requester_regions) else out_of_region_interest
+
+
+def threat_perception(severity: np.ndarray, interest: float, shares_border: bool, receives_spillover: bool,
+                      regime_threat: float, regime_insecurity: float, *, w_region: float, w_border: float,
+                      w_spillover: float, w_contagion: float, threat_scale: float) -> np.ndarray:
+    """A member's perceived threat from the crisis: severity felt through its regional interest, a
+    shared border and spillover onto its soil, plus fear of regime contagion ("colour revolution").
+    S001 (regional security complexes; fear of colour revolutions), S003 (border, chain reaction)."""
+    direct = severity * (w_region * interest + w_border * shares_border + w_spillover * receives_spillover)
+    contagion = w_contagion * regime_threat * regime_insecurity * interest
+    return threat_scale * (direct + contagion)
+
+
+def strategic_value(border_with_lead_km: float, lead_installations: float, lead_diaspora_share: float,
+                    economic_weight: float) -> float:
+    """The requester's strategic value to the lead state in [0, 1]: a long shared border, the lead
+    state's military installations, its diaspora, and the requester's economic weight.
+    S003: Kazakhstan's 7,644 km border, Baikonur and three other installations, 3.5 million ethnic
+    Russians (18%); S001: Kazakhstan the second economic and military power of the bloc."""
+    return float(0.35 * min(border_with_lead_km / 5000.0, 1.0)
+                 + 0.2 * min(lead_installations / 4.0, 1.0)
+                 + 0.25 * min(lead_diaspora_share / 0.15, 1.0)
+                 + 0.2 * economic_weight)
+
+
+def strategic_stake(value: float | np.ndarray, severity: np.ndarray, regime_threat: float, *,
+                    w_strategic: float) -> np.ndarray:
+    """The lead state's stake in the requester: its strategic value times what the crisis puts at risk
+    (the state's order and its regime). S001 ('senior partner'), S003 (preventing regime change in
+    the neighbourhood is a key goal of Russia)."""
+    return w_strategic * value * (severity + regime_threat)
+
+
+def legal_mandate(origin: str, territory: str, framing: str, mandate: dict[str, float],
+                  framing_credit: float) -> float:
+    """How well the situation fits the collective-defence clause (Treaty Art. 4), in [0, 1].
+    The organisation's reading is data (``mandate`` in the organisation file). S002: in practice
+    Art. 4 needs an external armed attack; forces are not used between members; S001/S002: an attack
+    on territory that is not the member's de jure own is not covered. Internal unrest framed as
+    external regains ``framing_credit`` of the missing mandate (S002 'false externalization'; S004)."""
+    if origin == "member_state":
+        return mandate["member_state"]
+    if origin == "internal":
+        base = mandate["internal"]
+        return base + framing_credit * (1.0 - base) if framing == "external" else base
+    return mandate[f"external_{territory}"]
+
+
+def legal_cost(mandate: float, legal_need: float, legal_relief: float, *, w_legal: float,
+               jurisdiction_relief: float) -> float:
+    """Cost of a measure for want of a mandate: the missing mandate times how much the measure needs
+    one, less what a jurisdiction (status-of-forces) agreement removes. S002 (Art. 4 practice);
+    S001 (the 2021 jurisdiction agreement)."""
+    return w_legal * (1.0 - mandate) * legal_need * (1.0 - jurisdiction_relief * legal_relief)
+
+
+def internality(origin: str, framing: str, framing_credit: float) -> float:
+    """How much a crisis is another member's internal affair, in [0, 1]: 1 for internal unrest, less
+    when the requester frames it as external; 0 for an external or inter-member conflict.
+    S001: Charter Art. 5, non-interference in internal affairs."""
+    if origin != "internal":
+        return 0.0
+    return 1.0 - framing_credit if framing == "external" else 1.0
+
+
+def precedent_cost(dependence: float, internality_: float, intrusiveness: float, *, w_sovereignty: float) -> float:
+    """A smaller member's fear of the precedent of intruding in a member's internal affairs: larger the
+    more independent of the lead state it is. S001: smaller states' fear of encroachment on their
+    sovereignty; Karimov's objection (Uzbekistan, 2010)."""
+    return w_sovereignty * (1.0 - dependence) * internality_ * intrusiveness
+
+
+def cross_pressure(tie_to_adversary: float, tie_to_patrons: float, sidetaking: float, *,
+                   w_cross_pressure: float) -> float:
+    """Cost of taking sides against a state the member has ties with, or against that state's patron.
+    S002: Kazakhstan, Kyrgyzstan and Tajikistan in Turkish-led formats; siding with Armenia against
+    Turkey-backed Azerbaijan would be 'problematic at best'."""
+    return w_cross_pressure * max(tie_to_adversary, tie_to_patrons) * sidetaking
+
+
+def legitimacy_cost(deficit: float, regime_insecurity: float, intrusiveness: float, *, w_legitimacy: float) -> float:
+    """Cost of propping up a government of doubtful legitimacy, felt most by regimes that fear
+    revolutions (they do not reward one). Casebook: the May 2010 informal summit called the change
+    of power in Kyrgyzstan unconstitutional; S001."""
+    return w_legitimacy * deficit * regime_insecurity * intrusiveness
+
+
+def adversary_cost(relation: str, sidetaking: float, *, w_adversary: float) -> float:
+    """The lead state's cost of taking sides against an adversary it courts or brokers with.
+    S002: 'Russia's commitment to the alliance contradicted its broader political interests'."""
+    return w_adversary * ADVERSARY_RELUCTANCE[relation] * sidetaking
+
+
+def commitments_cost(commitments: str, intrusiveness: float, *, w_commitments: float) -> float:
+    """The lead state's cost of a measure while it is committed elsewhere (S003: Ukraine, 2022)."""
+    return w_commitments * COMMITMENTS[commitments] * intrusiveness
+
+
+def burden_share(force_pledge: float, largest_pledge: float, floor: float = 0.1) -> float:
+    """The share of an operation's burden a member expects to carry, relative to the largest
+    contributor: its pledge to the collective force over the largest pledge, at least ``floor`` (a
+    battalion still costs). S002: Russia supplies most troops; smaller members send 'symbolic numbers'."""
+    if largest_pledge <= 0:
+        return 1.0
+    return max(force_pledge / largest_pledge, floor)
+
+
+def action_cost(intrusiveness: float, burden: float, *, action_cost_weight: float) -> float:
+    """The plain cost of acting, growing with intrusiveness and with the member's share of the burden.
+    S000: Charter Art. 3, political means preferred; S002 (burden sharing)."""
+    return action_cost_weight * intrusiveness * burden
+
+
+def capability_gap_cost(readiness: float, intrusiveness: float, *, capability_cost: float) -> float:
+    """Extra cost of an intrusive measure without a ready collective force. S000, S002: the Collective
+    Rapid Reaction Force (2009) 'allows it to intervene quickly'."""
+    return capability_cost * (1.0 - readiness) * intrusiveness
+
+
+def measure_utility(stake: np.ndarray, benefit: float, costs: np.ndarray | float) -> np.ndarray:
+    """A member's utility of one measure: the share of its stake that the measure answers, less its
+    costs. Concave benefit and convex intrusiveness across the ladder give interior ideal points."""
+    return benefit * stake - costs
+
+
+def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull: float,
+                     peer_weight: float) -> np.ndarray:
+    """One round of simultaneous revision: anchored on the member's own assessment, pulled toward the
+    lead state's last position by ``pull`` (influence x dependence) and toward the other members'
+    mean by ``peer_weight``. Friedkin & Johnsen (1990) opinion dynamics; S001 (decisions largely
+    influenced by Moscow), S004 (Russia's influence over Armenia and Belarus)."""
+    anchor = max(0.0, 1.0 - pull - peer_weight)
+    return anchor * own + pull * lead + peer_weight * peers
+
+
+def stance_from_utility(utility: np.ndarray, objection_threshold: float, delay_threshold: float) -> np.ndarray:
+    """Stance on a tabled measure: support above zero; formal objection below minus the objection
+    threshold; a delay between minus that and minus the delay threshold; otherwise acquiescence.
+    Casebook: consensus in practice means 'no formal objection'; Belarus delayed in 2010."""
+    out = np.full(np.shape(utility), 2, dtype=np.int8)  # Stance.ACQUIESCE
+    out[utility > 0] = 3  # SUPPORT
+    out[utility < -delay_threshold] = 1  # DELAY
+    out[utility < -objection_threshold] = 0  # OBJECT
+    return out

@@ -1,0 +1,245 @@
+"""Global parameters: the one typed place with each parameter's default, bounds, meaning and source.
+
+Parameters are shared by every case; a case file never sets them. ``--set NAME=VALUE`` on the command
+line and the sweep engine change them through :meth:`Parameters.replace`, which checks the bounds.
+
+Seeds are cited by file name (``../shared/seeds``): S000 = 000_a8c39003d716961a.txt,
+S001 = 001_308f2ab2fe95bd98.txt, S002 = 002_2595c29e2c72a739.txt, S003 = 003_00bf5db6d23d98be.txt,
+S004 = 004_5008ab19a8e9229f.txt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Metadata of one global parameter: inclusive bounds, meaning, source and calibration prior."""
+
+    name: str
+    kind: type
+    default: float
+    low: float
+    high: float
+    meaning: str
+    source: str
+    prior: tuple[float, float]
+    prior_reason: str
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that is not allowed; the message says what is allowed."""
+
+
+def param(default: float, low: float, high: float, meaning: str, source: str,
+          prior: tuple[float, float] | None = None, prior_reason: str = "") -> Any:
+    """Declare a parameter field with its default, bounds, meaning and source."""
+    return field(default=default, metadata={
+        "low": low, "high": high, "meaning": meaning, "source": source,
+        "prior": prior if prior is not None else (low, high),
+        "prior_reason": prior_reason or "the parameter's full admissible range",
+    })
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The global parameters of the model. ``Parameters()`` gives the defaults."""
+
+    # --- threat perception (regional security complexes, S001; S002) -------------------------------
+    threat_scale: float = param(
+        1.0, 0.0, 3.0,
+        "Multiplier of every member's perceived threat from the crisis (sweep axis).",
+        'S001: differing threat perceptions are the second institutional barrier.',
+    )
+    w_region: float = param(
+        1.0, 0.0, 3.0,
+        "Weight of the crisis's severity for a member in the requester's regional security complex.",
+        'S001: three regional security complexes (Central Asia, Eastern Europe, South Caucasus).',
+    )
+    out_of_region_interest: float = param(
+        0.3, 0.0, 1.0,
+        "Share of that interest kept by a member outside the requester's region.",
+        'S002: Belarus has no political interests in Central Asia and vice versa.',
+    )
+    w_border: float = param(
+        0.3, 0.0, 2.0,
+        'Added threat for a member sharing a land border with the requester.',
+        'S003: the 7,644 km largely unprotected border; unrest could spread to Russia.',
+    )
+    w_spillover: float = param(
+        0.5, 0.0, 2.0,
+        'Added threat for a member receiving refugees or fighters from the crisis.',
+        'casebook: Uzbek refugees from Osh, June 2010; S003 (chain reaction).',
+    )
+    w_contagion: float = param(
+        1.0, 0.0, 3.0,
+        "Weight of the fear of regime contagion ('colour revolution') for insecure regimes.",
+        'S001, S003: leaders fear colour revolutions spreading; Putin, 10 Jan 2022 (S000).',
+    )
+    severity_deaths_full: float = param(
+        1000.0, 10.0, 100000.0,
+        'Deaths at the time of the request at which severity saturates (log scale).',
+        'Model assumption: severity grows with the log of the death toll.',
+    )
+    # --- the lead state (Russia's weight: S001, S002) ----------------------------------------------
+    w_strategic: float = param(
+        1.0, 0.0, 5.0,
+        "Weight of the requester's strategic value in the lead state's stake, per unit of crisis.",
+        "S001: Kazakhstan a 'senior partner'; S003: border, ethnic Russians, Baikonur.",
+    )
+    influence: float = param(
+        0.6, 0.0, 1.0,
+        "Pull of the lead state's position on each member per round, times the member's dependence.",
+        "S001: decisions 'largely influenced by Moscow's interests'; S004: influence over Armenia, Belarus.",
+    )
+    w_adversary: float = param(
+        1.0, 0.0, 3.0,
+        "Lead state's cost of taking sides against an adversary it courts or brokers with.",
+        'S002: Russia preferred to broker between Armenia and Azerbaijan (2020).',
+    )
+    w_commitments: float = param(
+        0.5, 0.0, 3.0,
+        "Lead state's cost of a measure when it has competing commitments elsewhere.",
+        'S003: Kazakhstan could draw attention and resources from Ukraine.',
+    )
+    # --- costs of collective action ----------------------------------------------------------------
+    action_cost: float = param(
+        1.0, 0.0, 3.0,
+        'Cost of a measure per unit of intrusiveness (troops abroad cost more than a statement).',
+        'S000: Charter Art. 3, political means preferred.',
+    )
+    w_legal: float = param(
+        3.0, 0.0, 6.0,
+        'Cost of a measure that lacks a mandate under the collective-defence clause.',
+        'S002: the CSTO held that Art. 4 needs an external armed attack; S003 (Kyrgyzstan 2010).',
+    )
+    framing_credit: float = param(
+        0.65, 0.0, 1.0,
+        'Share of the missing mandate restored when the requester frames internal unrest as external.',
+        "S002: 'false externalization' of domestic tensions; S004: 'international terrorist groups'.",
+    )
+    w_sovereignty: float = param(
+        1.0, 0.0, 3.0,
+        "Precedent cost to a member of intruding in another member's internal affairs, times its independence.",
+        "S001: Charter Art. 5; Karimov's sovereignty concerns (2010).",
+    )
+    w_cross_pressure: float = param(
+        1.0, 0.0, 3.0,
+        "Cost to a member of taking sides against a state it has ties with (or that state's patron).",
+        'S002: Turkic formats make siding with Armenia against Azerbaijan awkward.',
+    )
+    w_legitimacy: float = param(
+        0.6, 0.0, 3.0,
+        'Cost of backing a government of doubtful legitimacy, for regimes that fear revolutions.',
+        "S001: Kyrgyzstan 2010 'political unrest and regime change'; casebook: interim government.",
+    )
+    capability_cost: float = param(
+        0.8, 0.0, 3.0,
+        'Cost of a deployment without a ready collective force (falls with readiness).',
+        'S000, S002: the rapid reaction force allows quick intervention.',
+    )
+    jurisdiction_relief: float = param(
+        0.3, 0.0, 1.0,
+        'Share of the legal cost of a deployment removed by a status-of-forces agreement.',
+        "S001: the 2021 jurisdiction agreement is 'crucial' for the 2022 intervention.",
+    )
+    # --- deliberation ------------------------------------------------------------------------------
+    peer_weight: float = param(
+        0.1, 0.0, 0.5,
+        "Weight of the other members' mean position in each member's revision per round.",
+        'Friedkin & Johnsen (1990) opinion dynamics with stubbornness; model assumption.',
+    )
+    rounds: int = param(
+        4, 1, 20,
+        'Deliberation rounds before the council settles.',
+        'casebook: decisions from hours (2022) to days (2010).',
+    )
+    noise: float = param(
+        0.2, 0.0, 2.0,
+        "Standard deviation of each member's perception noise on its stake, per replication.",
+        'Model assumption: unobserved idiosyncrasies of leaders.',
+    )
+    objection_threshold: float = param(
+        0.45, 0.0, 3.0,
+        'A member formally objects to a measure whose utility is below minus this value.',
+        "casebook: consensus means 'no formal objection'.",
+    )
+    delay_threshold: float = param(
+        0.1, 0.0, 3.0,
+        'A member that does not object delays its consent when utility is below minus this value.',
+        'casebook: Belarus delayed its consent by days (June 2010).',
+    )
+    # --- timing and forces -------------------------------------------------------------------------
+    base_days: float = param(
+        3.0, 0.0, 30.0,
+        'Days from request to decision when the lead state is indifferent and nobody delays.',
+        'casebook: about three days in June 2010 (request 11-12 June, decision 14 June).',
+    )
+    urgency: float = param(
+        2.0, 0.0, 10.0,
+        "How fast the lead state's keenness for the measure shortens the deliberation (per unit of utility).",
+        'casebook: Kazakhstan 2022, agreement within hours of the request.',
+    )
+    delay_days: float = param(
+        1.5, 0.0, 10.0,
+        'Mean days added by each delaying member (exponentially distributed).',
+        'casebook: Belarus delayed by days (June 2010).',
+    )
+    force_fraction: float = param(
+        0.2, 0.0, 1.0,
+        'Share of the collective force committed per unit of crisis severity.',
+        'S002, S004: about 2,500 of the 18,000-strong force went to Kazakhstan.',
+    )
+    symbolic_share: float = param(
+        0.3, 0.0, 1.0,
+        'Relative contribution of a member that acquiesces rather than supports.',
+        "S002: 'even in symbolic numbers'.",
+    )
+    def __post_init__(self) -> None:
+        for spec in SPECS.values():
+            coerce(spec.name, getattr(self, spec.name))
+
+    def replace(self, **changes: Any) -> Parameters:
+        """A copy with checked changes (values may be strings from the command line)."""
+        return dataclasses.replace(self, **{k: coerce(k, v) for k, v in changes.items()})
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The parameters as a plain dictionary (for manifests and JSON)."""
+        return dataclasses.asdict(self)
+
+
+SPECS: dict[str, ParamSpec] = {
+    f.name: ParamSpec(
+        name=f.name, kind=int if f.type in ("int", int) else float, default=f.default,
+        low=f.metadata["low"], high=f.metadata["high"], meaning=f.metadata["meaning"],
+        source=f.metadata["source"], prior=f.metadata["prior"], prior_reason=f.metadata["prior_reason"],
+    )
+    for f in dataclasses.fields(Parameters)
+}
+
+
+def coerce(name: str, value: Any) -> float | int:
+    """Check one parameter value against its spec and return it in the parameter's type."""
+    spec = SPECS.get(name)
+    if spec is None:
+        raise ParameterError(f"unknown parameter {name!r} (allowed: {', '.join(SPECS)})")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ParameterError(f"{name}: expected a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ParameterError(f"{name}: expected a finite number, got {value!r}")
+    if spec.kind is int:
+        if float(value) != int(value):
+            raise ParameterError(f"{name}: expected a whole number, got {value!r}")
+        value = int(value)
+    else:
+        value = float(value)
+    if not spec.low <= value <= spec.high:
+        raise ParameterError(f"{name}: {value:g} is out of range (allowed: {spec.low:g} to {spec.high:g})")
+    return value

@@ -1,0 +1,64 @@
+"""The library entry point: ``simulate(scenario, replications, seed, rule, overrides)``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from .model import CouncilModel
+from .params import Parameters
+from .results import SimulationResult
+from .scenario import Case, load_scenario
+
+MAX_REPLICATIONS = 2_000_000
+
+
+def new_seed() -> int:
+    """A fresh 63-bit seed from the operating system's entropy, to be recorded with the results."""
+    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def check_replications(replications: Any) -> int:
+    if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)):
+        raise ValueError(f"replications: expected a whole number, got {replications!r}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValueError(f"replications: {replications} is out of range (allowed: 1 to {MAX_REPLICATIONS:,})")
+    return int(replications)
+
+
+def check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**128:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
+    return int(seed)
+
+
+def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, seed: int | None = None,
+             rule: str | None = None, overrides: dict[str, Any] | None = None,
+             params: Parameters | None = None, trace: bool = False) -> SimulationResult:
+    """Run ``replications`` worlds of one case at once and return their results.
+
+    ``scenario`` is a loaded case, a case file's path or a case id; ``seed`` seeds one numpy Generator
+    (through ``SeedSequence``) and is recorded in the result (a fresh one is drawn when None);
+    ``rule`` names a decision rule (default: the organisation's); ``overrides`` sets global parameters
+    by name, checked against their bounds.
+    """
+    case = scenario if isinstance(scenario, Case) else load_scenario(scenario)
+    replications = check_replications(replications)
+    seed = new_seed() if seed is None else check_seed(seed)
+    params = (params or Parameters()).replace(**(overrides or {}))
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    model = CouncilModel(case, params, replications, rule=rule, rng=rng, trace=trace)
+    decision = model.run_model()
+    order = np.argsort([m.name for m in model.members], kind="stable")
+    names = [model.members[i].name for i in order]
+    trace_rows = None
+    if model.trace is not None:
+        trace_rows = [{name: [float(x) for x in rnd[name]] for name in names} for rnd in model.trace]
+    return SimulationResult(
+        case=case, seed=seed, rule=model.rule.name, params=params, members=names,
+        lead_state=case.organisation.lead_state,
+        outcome=decision.outcome, days=decision.days, stance=decision.stance[:, order],
+        reason=decision.reason[:, order], objected=decision.objected[:, order], vetoed=decision.vetoed[:, order],
+        contribution=decision.contribution[:, order], trace=trace_rows)
