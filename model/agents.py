@@ -61,18 +61,13 @@ class MemberState(mesa.Agent):
         self.interest = interest
         insecurity = mech.REGIME_INSECURITY[prof.regime]
         shares_border = crisis.requester is not None and crisis.requester in prof.neighbours
-        spill = prof.name in crisis.spillover_to
-        direct = p.threat_scale * crisis.severity
-        terms = {
-            "regional threat": direct * p.w_region * interest,
-            "shared border": direct * p.w_border * shares_border,
-            "spillover": direct * p.w_spillover * spill,
-            "regime contagion": np.full_like(direct, p.threat_scale * p.w_contagion * crisis.regime_threat
-                                             * insecurity * interest),
-            "strategic value": (mech.strategic_stake(crisis.strategic_value, crisis.severity, crisis.regime_threat,
-                                                     w_strategic=p.w_strategic)
-                                if self.role == "lead" else np.zeros_like(direct)),
-        }
+        terms = mech.threat_components(
+            crisis.severity, interest, shares_border, prof.name in crisis.spillover_to, crisis.regime_threat,
+            insecurity, w_region=p.w_region, w_border=p.w_border, w_spillover=p.w_spillover,
+            w_contagion=p.w_contagion, threat_scale=p.threat_scale)
+        terms["strategic value"] = (
+            mech.strategic_stake(crisis.strategic_value, crisis.severity, crisis.regime_threat, w_strategic=p.w_strategic)
+            if self.role == "lead" else np.zeros_like(crisis.severity))
         self.benefit_terms = terms
         stake = sum(terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
         self.cost_terms = np.array([self._costs(m) for m in model.case.organisation.measures])

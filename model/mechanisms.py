@@ -47,15 +47,26 @@ def regional_interest(member_regions: tuple[str, ...], requester_regions: tuple[
     return 1.0 if set(member_regions) & set(requester_regions) else out_of_region_interest
 
 
-def threat_perception(severity: np.ndarray, interest: float, shares_border: bool, receives_spillover: bool,
+def threat_components(severity: np.ndarray, interest: float, shares_border: bool, receives_spillover: bool,
                       regime_threat: float, regime_insecurity: float, *, w_region: float, w_border: float,
-                      w_spillover: float, w_contagion: float, threat_scale: float) -> np.ndarray:
-    """A member's perceived threat from the crisis: severity felt through its regional interest, a
-    shared border and spillover onto its soil, plus fear of regime contagion ("colour revolution").
+                      w_spillover: float, w_contagion: float, threat_scale: float) -> dict[str, np.ndarray]:
+    """A member's perceived threat from the crisis, by component: severity felt through its regional
+    interest, through a shared border and through spillover onto its soil, and the fear of regime
+    contagion ("colour revolution") felt by insecure regimes in the region.
     S001 (regional security complexes; fear of colour revolutions), S003 (border, chain reaction)."""
-    direct = severity * (w_region * interest + w_border * shares_border + w_spillover * receives_spillover)
-    contagion = w_contagion * regime_threat * regime_insecurity * interest
-    return threat_scale * (direct + contagion)
+    direct = threat_scale * np.asarray(severity, dtype=float)
+    return {
+        "regional threat": direct * w_region * interest,
+        "shared border": direct * w_border * shares_border,
+        "spillover": direct * w_spillover * receives_spillover,
+        "regime contagion": np.full_like(direct, threat_scale * w_contagion * regime_threat * regime_insecurity
+                                         * interest),
+    }
+
+
+def threat_perception(*args, **kwargs) -> np.ndarray:
+    """The total perceived threat: the sum of :func:`threat_components`."""
+    return sum(threat_components(*args, **kwargs).values())
 
 
 def strategic_value(border_with_lead_km: float, lead_installations: float, lead_diaspora_share: float,

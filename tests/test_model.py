@@ -1,0 +1,200 @@
+"""The model's protocol and the council's rules, as behaviour tables over the case files."""
+
+import mesa
+import numpy as np
+import pytest
+
+from model import RULES, CouncilModel, Level, Parameters, Stance, load_scenario, simulate
+from model.council import is_tabled
+from model.ladder import LEVELS
+from model.rules import Ballot
+from model.scenario import with_facts
+
+O, D, A, S = Stance.OBJECT, Stance.DELAY, Stance.ACQUIESCE, Stance.SUPPORT  # noqa: E741
+
+
+# --- Mesa: the current API, and a model that builds from defaults ---------------------------------
+
+def test_model_builds_from_defaults_with_one_agent_per_member():
+    model = CouncilModel()
+    assert isinstance(model, mesa.Model)
+    assert isinstance(model.agents, mesa.agentset.AbstractAgentSet)
+    names = sorted(a.name for a in model.agents)
+    assert names == ["Armenia", "Belarus", "Kazakhstan", "Kyrgyzstan", "Russia", "Tajikistan"]
+    assert all(isinstance(a, mesa.Agent) for a in model.agents)
+    decision = model.run_model()
+    assert decision.outcome.shape == (1,)
+    assert not model.running
+
+
+def test_roster_follows_the_year():
+    """Uzbekistan sat on the council in 2010 (member 2006-2012), not in 2022."""
+    assert "Uzbekistan" in load_scenario("kyrgyzstan-2010-06").member_names
+    assert "Uzbekistan" not in load_scenario("kazakhstan-2022").member_names
+
+
+def test_step_is_one_round_of_simultaneous_updating():
+    model = CouncilModel(load_scenario("kazakhstan-2022"), replications=50, rng=3)
+    before = {a.name: a.position.copy() for a in model.agents}
+    model.step()
+    belarus = next(a for a in model.agents if a.name == "Belarus")
+    russia = model.lead
+    # Belarus's new position uses last round's positions only: recompute it by hand.
+    others = [before[a.name] for a in model.agents if a is not belarus]
+    expected = ((1 - belarus.pull - model.params.peer_weight) * belarus.own + belarus.pull * before[russia.name]
+                + model.params.peer_weight * sum(others) / len(others))
+    np.testing.assert_allclose(belarus.position, expected)
+
+
+def test_the_lead_state_pulls_dependent_members_toward_it():
+    case = load_scenario("kazakhstan-2022")
+    free = CouncilModel(case, Parameters().replace(influence=0.0), replications=200, rng=5)
+    pulled = CouncilModel(case, Parameters().replace(influence=0.9), replications=200, rng=5)
+    free.run_model()
+    pulled.run_model()
+    armenia_free = next(a for a in free.agents if a.name == "Armenia").position[:, 2]
+    armenia_pulled = next(a for a in pulled.agents if a.name == "Armenia").position[:, 2]
+    assert np.all(armenia_pulled > armenia_free)  # Russia wants the deployment; Armenia is pulled up
+
+
+# --- the casebook's explanations, one mechanism each ----------------------------------------------
+
+def outcome_share(case, level, n=2000, seed=11, **kw):
+    res = simulate(case, n, seed, **kw)
+    return res.outcome_probabilities[level]
+
+
+def test_no_request_no_measure():
+    """Kyrgyzstan, April 2010: nobody asked; the organisation does nothing."""
+    assert outcome_share(load_scenario("kyrgyzstan-2010-04"), "none") == 1.0
+
+
+def test_a_bilateral_request_does_not_seize_the_council():
+    """Armenia 2020 asked Russia under the 1997 bilateral treaty, not the CSTO."""
+    assert outcome_share(load_scenario("armenia-2020"), "none") == 1.0
+
+
+def test_never_above_the_measure_requested():
+    case = with_facts(load_scenario("kazakhstan-2022"), {"request.measure": "consultations"})
+    res = simulate(case, 2000, 1)
+    assert res.outcome.max() <= Level.CONSULTATIONS
+
+
+def test_territory_not_de_jure_keeps_troops_off_the_table():
+    """Armenia 2020 had it asked the CSTO: Karabakh is not Armenia's de jure territory and Russia courts
+    Azerbaijan, so no deployment."""
+    assert outcome_share(load_scenario("armenia-2020-csto-request"), "deployment") == 0.0
+
+
+def test_external_framing_is_what_makes_kazakhstan_a_deployment():
+    """S002: the CSTO deploys only against external threats, hence Tokayev's framing."""
+    framed = outcome_share(load_scenario("kazakhstan-2022"), "deployment")
+    internal = outcome_share(load_scenario("kazakhstan-2022-internal-framing"), "deployment")
+    assert framed >= 0.9 and internal <= 0.1
+
+
+def test_without_the_rapid_reaction_force_a_deployment_is_costlier():
+    """Capability by year: the same request before the CRRF (2009) gets fewer deployments."""
+    case = load_scenario("kazakhstan-2022")
+    import dataclasses
+    before = dataclasses.replace(case, date=(2008, 1, 5), roster=tuple(case.organisation.roster((2008, 1, 5))))
+    early = simulate(before, 2000, 3, overrides={"capability_cost": 3.0})
+    assert early.outcome_probabilities["deployment"] < simulate(case, 2000, 3).outcome_probabilities["deployment"]
+
+
+def test_an_interim_government_gets_less_than_a_constitutional_one():
+    interim = simulate(load_scenario("kyrgyzstan-2010-06"), 4000, 2)
+    constitutional = simulate(load_scenario("kyrgyzstan-2010-06-constitutional"), 4000, 2)
+    assert constitutional.outcome.mean() > interim.outcome.mean()
+
+
+def test_uzbekistan_objects_to_troops_in_an_internal_conflict():
+    """S001: Karimov opposed a CSTO role in internal conflicts, citing sovereignty (2010)."""
+    res = simulate(load_scenario("kyrgyzstan-2010-06"), 2000, 4)
+    assert res.objection_rate["Uzbekistan"] > 0.9
+
+
+def test_the_requester_supports_what_it_asked_for():
+    for case_id in ("kazakhstan-2022", "kyrgyzstan-2010-06", "armenia-2021-05"):
+        res = simulate(load_scenario(case_id), 500, 9)
+        i = res.members.index(res.case.requester)
+        assert np.all(res.stance[:, i] == Stance.SUPPORT)
+        assert res.dominant_reason[res.case.requester] == "requester"
+
+
+def test_members_in_conflict_with_each_other_block_taking_sides():
+    """Forces are not used between members (S002): a party objects to assistance and deployment."""
+    case = with_facts(load_scenario("kyrgyzstan-tajikistan-2021"),
+                      {"request.by": "Kyrgyzstan", "request.channel": "organisation", "request.measure": "deployment"})
+    res = simulate(case, 2000, 5)
+    assert res.outcome_probabilities["assistance"] == 0.0 and res.outcome_probabilities["deployment"] == 0.0
+    assert res.objection_rate["Tajikistan"] == 1.0
+    assert res.dominant_reason["Tajikistan"] == "party to the conflict"
+    # Excluding the parties lifts their veto, but the missing mandate still keeps troops out.
+    excl = simulate(case, 2000, 5, rule="consensus_excluding_parties")
+    assert excl.outcome_probabilities["deployment"] == 0.0
+
+
+def test_agenda_power_a_deployment_is_tabled_only_with_the_lead_states_support():
+    case = load_scenario("kazakhstan-2022")
+    crisis = CouncilModel(case, replications=4, rng=1).crisis
+    lead = np.array([S, A, D, O])
+    assert list(is_tabled(Level.DEPLOYMENT, crisis, lead)) == [True, False, False, False]
+    assert list(is_tabled(Level.CONSULTATIONS, crisis, lead)) == [True] * 4  # not on the lead's agenda
+
+
+def test_troops_come_mostly_from_russia_and_not_from_the_host():
+    res = simulate(load_scenario("kazakhstan-2022"), 5000, 6)
+    assert res.mean_contribution["Kazakhstan"] == 0.0
+    assert max(res.mean_contribution, key=res.mean_contribution.get) == "Russia"
+    deployed = res.outcome == Level.DEPLOYMENT
+    assert np.all(res.contribution[~deployed] == 0)
+    assert np.all(res.contribution[deployed].sum(axis=1) > 0)
+
+
+# --- decision rules: a registry, each rule a behaviour table --------------------------------------
+
+def test_every_rule_is_registered_and_documented():
+    assert set(RULES) >= {"consensus", "consensus_excluding_parties", "simple_majority",
+                          "qualified_majority_budget", "lead_state_alone"}
+    for rule in RULES.values():
+        assert rule.description.strip() and rule.source.strip() and rule.veto_players.strip()
+        assert callable(rule.decide)
+        assert rule.decide.__doc__ is None or rule.decide.__doc__.strip()
+
+
+MEMBERS = 5  # the lead state first, the last one a party to the conflict
+BUDGET = np.array([0.5, 0.1, 0.1, 0.1, 0.1])
+LEAD = np.array([True, False, False, False, False])
+PARTY = np.array([False, False, False, False, True])
+
+
+@pytest.mark.parametrize(("stances", "expected"), [
+    ([S, S, S, S, S], {"consensus": True, "consensus_excluding_parties": True, "simple_majority": True,
+                       "qualified_majority_budget": True, "lead_state_alone": True}),
+    ([S, A, A, D, S], {"consensus": True, "consensus_excluding_parties": True, "simple_majority": True,
+                       "qualified_majority_budget": True, "lead_state_alone": True}),
+    ([S, S, S, S, O], {"consensus": False, "consensus_excluding_parties": True, "simple_majority": True,
+                       "qualified_majority_budget": True, "lead_state_alone": True}),
+    ([S, O, S, S, S], {"consensus": False, "consensus_excluding_parties": False, "simple_majority": True,
+                       "qualified_majority_budget": True, "lead_state_alone": True}),
+    ([O, S, S, S, S], {"consensus": False, "consensus_excluding_parties": False, "simple_majority": True,
+                       "qualified_majority_budget": False, "lead_state_alone": False}),
+    ([A, O, O, D, D], {"consensus": False, "consensus_excluding_parties": False, "simple_majority": False,
+                       "qualified_majority_budget": False, "lead_state_alone": False}),
+    ([S, D, D, D, A], {"consensus": True, "consensus_excluding_parties": True, "simple_majority": False,
+                       "qualified_majority_budget": True, "lead_state_alone": True}),
+])
+def test_rule_table(stances, expected):
+    ballot = Ballot(np.array([stances], dtype=np.int8), BUDGET, LEAD, PARTY)
+    got = {name: bool(RULES[name].decide(ballot)[0]) for name in expected}
+    assert got == expected
+
+
+def test_rules_change_outcomes_through_the_cli_option():
+    case = with_facts(load_scenario("kyrgyzstan-tajikistan-2021"),
+                      {"request.by": "Kyrgyzstan", "request.channel": "organisation", "request.measure": "assistance"})
+    consensus = simulate(case, 1000, 1)
+    lead = simulate(case, 1000, 1, rule="lead_state_alone")
+    assert consensus.rule == "consensus" and lead.rule == "lead_state_alone"
+    assert LEVELS.index(consensus.modal_outcome) <= LEVELS.index(lead.modal_outcome)
