@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 REASONS: tuple[str, ...] = (
     "requester", "party to the conflict", "lead state's influence",
     # benefits
-    "regional threat", "shared border", "spillover", "regime contagion", "strategic value",
+    "regional threat", "shared border", "spillover", "regime contagion", "treaty obligation", "strategic value",
     # costs
     "cost of action", "no legal mandate", "sovereignty precedent", "cross-pressure",
     "doubtful legitimacy", "no ready force", "courted adversary", "competing commitments",
 )
-BENEFIT_REASONS = REASONS[3:8]
-COST_REASONS = REASONS[8:]
+BENEFIT_REASONS = REASONS[3:9]
+COST_REASONS = REASONS[9:]
 REASON_CODE = {name: i for i, name in enumerate(REASONS)}
 
 ROLES = ("member", "lead", "requester", "party")
@@ -65,6 +65,8 @@ class MemberState(mesa.Agent):
             crisis.severity, interest, shares_border, prof.name in crisis.spillover_to, crisis.regime_threat,
             insecurity, w_region=p.w_region, w_border=p.w_border, w_spillover=p.w_spillover,
             w_contagion=p.w_contagion, threat_scale=p.threat_scale)
+        terms["treaty obligation"] = np.full_like(
+            crisis.severity, mech.treaty_obligation(crisis.mandate, w_obligation=p.w_obligation))
         terms["strategic value"] = (
             mech.strategic_stake(crisis.strategic_value, crisis.severity, crisis.regime_threat, w_strategic=p.w_strategic)
             if self.role == "lead" else np.zeros_like(crisis.severity))

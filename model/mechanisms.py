@@ -32,11 +32,12 @@ ADVERSARY_RELUCTANCE = {"hostile": 0.0, "neutral": 0.2, "partner": 0.8, "ally": 
 COMMITMENTS = {"none": 0.0, "moderate": 0.5, "major": 1.0}
 
 
-def crisis_severity(deaths: np.ndarray | float, scope: str, deaths_full: float) -> np.ndarray:
-    """Severity in [0, 1]: the log of the death toll at the request, saturating at ``deaths_full``,
-    times the crisis's scope. Model assumption, coded from the casebook's facts."""
-    base = np.log1p(np.asarray(deaths, dtype=float)) / np.log1p(deaths_full)
-    return np.clip(base, 0.0, 1.0) * SCOPE_WEIGHT[scope]
+def crisis_severity(deaths: np.ndarray | float, scope: str, deaths_full: float, floor: float = 0.0) -> np.ndarray:
+    """Severity in [0, 1]: the log of the death toll at the request, saturating at ``deaths_full``, above a
+    ``floor`` (a threat massing at the border before anyone is killed is not nothing), times the
+    crisis's scope. Model assumption, coded from the casebook's facts."""
+    base = np.clip(np.log1p(np.asarray(deaths, dtype=float)) / np.log1p(deaths_full), 0.0, 1.0)
+    return (floor + (1.0 - floor) * base) * SCOPE_WEIGHT[scope]
 
 
 def regional_interest(member_regions: tuple[str, ...], requester_regions: tuple[str, ...],
@@ -67,6 +68,14 @@ def threat_components(severity: np.ndarray, interest: float, shares_border: bool
 def threat_perception(*args, **kwargs) -> np.ndarray:
     """The total perceived threat: the sum of :func:`threat_components`."""
     return sum(threat_components(*args, **kwargs).values())
+
+
+def treaty_obligation(mandate: float, *, w_obligation: float) -> float:
+    """The stake every member has in honouring a clear collective-defence obligation: failing an
+    ally under Art. 4 costs the alliance's credibility. Grows with the fit of the case to the clause.
+    S003: the CSTO long accused of being a 'paper tiger'; S002: 'commitment issues' that 'cast doubt
+    on the organization's utility'."""
+    return w_obligation * mandate
 
 
 def strategic_value(border_with_lead_km: float, lead_installations: float, lead_diaspora_share: float,

@@ -85,6 +85,16 @@ class Parameters:
         'Deaths at the time of the request at which severity saturates (log scale).',
         'Model assumption: severity grows with the log of the death toll.',
     )
+    w_obligation: float = param(
+        0.5, 0.0, 3.0,
+        "Stake of every member in honouring a clear Art. 4 obligation (the alliance's credibility), per unit of mandate.",
+        "S003: the 'paper tiger' reputation; S002: commitment issues cast doubt on the organization's utility.",
+    )
+    severity_floor: float = param(
+        0.2, 0.0, 1.0,
+        "Severity of a crisis that has killed nobody yet (a force massing at the border), before its scope.",
+        "Model assumption; casebook: Armenia May 2021 and the Afghan border 2021 had no deaths at the request.",
+    )
     # --- the lead state (Russia's weight: S001, S002) ----------------------------------------------
     w_strategic: float = param(
         1.0, 0.0, 5.0,
