@@ -83,7 +83,7 @@ class MemberState(mesa.Agent):
         elif self.role == "party":
             sides = np.array([m.sidetaking >= 0.5 for m in model.case.organisation.measures])
             self.own[:, sides] = -(p.objection_threshold + 1.0)
-        if self.role == "member":
+        if self.role == "member" and model.lead is not None:
             self.pull = p.influence * prof.dependence
         self.position = self.own.copy()
 

@@ -19,7 +19,7 @@ import numpy as np
 SCOPE_WEIGHT = {"local": 0.6, "regional": 0.8, "nationwide": 1.0}
 #: How directly the crisis threatens the incumbent regime (S001, S003: colour revolutions).
 REGIME_THREAT = {"none": 0.0, "protests": 0.4, "uprising": 0.8, "overthrown": 1.0}
-#: How much a regime type fears contagion of popular uprisings (S001, S003; S004 on Armenia's
+#: How much a regime type fears contagion of popular uprisings (S001, S003; S003 on Armenia's
 #: Pashinyan, "who himself came to power after widespread street protests").
 REGIME_INSECURITY = {"consolidated_autocracy": 1.0, "electoral_autocracy": 0.8, "hybrid": 0.5, "democratising": 0.2}
 #: Legitimacy deficit of the requesting government (casebook: interim government after an
@@ -194,10 +194,13 @@ def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull:
                      peer_weight: float) -> np.ndarray:
     """One round of simultaneous revision: anchored on the member's own assessment, pulled toward the
     lead state's last position by ``pull`` (influence x dependence) and toward the other members'
-    mean by ``peer_weight``. Friedkin & Johnsen (1990) opinion dynamics; S001 (decisions largely
-    influenced by Moscow), S004 (Russia's influence over Armenia and Belarus)."""
-    anchor = max(0.0, 1.0 - pull - peer_weight)
-    return anchor * own + pull * lead + peer_weight * peers
+    mean by ``peer_weight``. The three weights always sum to one (scaled down when ``pull + peer_weight``
+    exceeds one). Friedkin & Johnsen (1990) opinion dynamics; S001 (decisions largely influenced by
+    Moscow), S003 (Russia's influence over Armenia and Belarus)."""
+    total = pull + peer_weight
+    if total > 1.0:
+        pull, peer_weight = pull / total, peer_weight / total
+    return (1.0 - pull - peer_weight) * own + pull * lead + peer_weight * peers
 
 
 def stance_from_utility(utility: np.ndarray, objection_threshold: float, delay_threshold: float) -> np.ndarray:

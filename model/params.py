@@ -52,7 +52,7 @@ class Parameters:
     # --- threat perception (regional security complexes, S001; S002) -------------------------------
     threat_scale: float = param(
         1.0, 0.0, 3.0,
-        "Multiplier of every member's perceived threat from the crisis (sweep axis).",
+        "Multiplier of every member's perceived threat from the crisis, not of the lead state's strategic stake (sweep axis).",
         'S001: differing threat perceptions are the second institutional barrier.',
     )
     w_region: float = param(
@@ -73,7 +73,7 @@ class Parameters:
     w_spillover: float = param(
         0.5, 0.0, 2.0,
         'Added threat for a member receiving refugees or fighters from the crisis.',
-        'casebook: Uzbek refugees from Osh, June 2010; S003 (chain reaction).',
+        "S003: unrest 'could easily spread'; a 'chain reaction' in the region (model assumption for the weight).",
     )
     w_contagion: float = param(
         1.0, 0.0, 3.0,
@@ -93,7 +93,7 @@ class Parameters:
     severity_floor: float = param(
         0.2, 0.0, 1.0,
         "Severity of a crisis that has killed nobody yet (a force massing at the border), before its scope.",
-        "Model assumption; casebook: Armenia May 2021 and the Afghan border 2021 had no deaths at the request.",
+        "Model assumption; casebook: the May 2021 incursion into Armenia had killed nobody at the request.",
     )
     # --- the lead state (Russia's weight: S001, S002) ----------------------------------------------
     w_strategic: float = param(
@@ -104,7 +104,7 @@ class Parameters:
     influence: float = param(
         0.6, 0.0, 1.0,
         "Pull of the lead state's position on each member per round, times the member's dependence.",
-        "S001: decisions 'largely influenced by Moscow's interests'; S004: influence over Armenia, Belarus.",
+        "S001: decisions 'largely influenced by Moscow's interests'; S003: Russia's influence over Armenia and Belarus.",
     )
     w_adversary: float = param(
         1.0, 0.0, 3.0,
@@ -165,8 +165,8 @@ class Parameters:
     )
     rounds: int = param(
         4, 1, 20,
-        'Deliberation rounds before the council settles.',
-        'casebook: decisions from hours (2022) to days (2010).',
+        'Deliberation rounds before the council settles (positions are near their fixed point after four).',
+        'Model assumption: rounds have no calendar meaning; days come from base_days and delays.',
     )
     noise: float = param(
         0.2, 0.0, 2.0,
@@ -185,7 +185,7 @@ class Parameters:
     )
     # --- timing and forces -------------------------------------------------------------------------
     base_days: float = param(
-        3.0, 0.0, 30.0,
+        4.0, 0.0, 30.0,
         'Days from request to decision when the lead state is indifferent and nobody delays.',
         'casebook: about three days in June 2010 (request 11-12 June, decision 14 June).',
     )
@@ -196,7 +196,8 @@ class Parameters:
     )
     delay_days: float = param(
         1.5, 0.0, 10.0,
-        'Mean days added by each delaying member (exponentially distributed).',
+        'Mean days added by each delaying member (exponentially distributed); half of it per rung that failed, '
+        'and all of it for mobilising a deployment without a ready force.',
         'casebook: Belarus delayed by days (June 2010).',
     )
     force_fraction: float = param(

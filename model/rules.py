@@ -65,7 +65,7 @@ def consensus(b: Ballot) -> np.ndarray:
 
 @register("consensus_excluding_parties",
           description="Consensus among the members that are not parties to the conflict.",
-          source="OSCE 'consensus minus one' practice; casebook (Kyrgyzstan-Tajikistan 2021)",
+          source="counterfactual rule; casebook: 'later decisions were taken while one member stayed away'",
           veto_players="every member not party to the conflict")
 def consensus_excluding_parties(b: Ballot) -> np.ndarray:
     return ~np.any((b.stances == Stance.OBJECT) & ~b.is_party[None, :], axis=1)

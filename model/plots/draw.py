@@ -1,0 +1,234 @@
+"""Which figures a results folder gets, and drawing them to files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..ladder import LEVELS, Level
+from ..params import SPECS, Parameters
+from . import figures as F
+from .data import RunData, SweepData
+from .style import caption, save
+
+RUN_KINDS = ("outcomes", "days", "troops", "objections", "trace")
+SWEEP_KINDS = ("outcomes", "approval-map", "oat", "rules")
+KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS))
+
+
+def draw_run(run: RunData, out: Path, kinds: Sequence[str] | None = None, fmt: str = "png") -> list[Path]:
+    """The figures of one case's run."""
+    s = run.summary
+    kinds = list(kinds or RUN_KINDS)
+    _check_kinds(kinds, RUN_KINDS, "a run folder")
+    title = f"{s['title']} [{s['scenario']}]"
+    sub = caption(s["replications"], s["seed"], f"rule {s['rule']}")
+    paths = []
+    out.mkdir(parents=True, exist_ok=True)
+    observed = run.observed or {}
+    for kind in kinds:
+        if kind == "outcomes":
+            fig = F.outcome_bars([s["scenario"]], [s["outcome_probabilities"]], [s.get("observed")],
+                                 f"Outcome distribution: {s['title']}", sub)
+        elif kind == "days":
+            fig = F.days_distribution(run.days, f"Days to decision: {title}", sub, observed.get("days"))
+        elif kind == "troops":
+            deployed = run.outcome == Level.DEPLOYMENT
+            fig = F.troops_by_member(run.members, run.troops[deployed], f"Troops by member on deployment: {title}",
+                                     caption(int(deployed.sum()), s["seed"], "replications that deployed"),
+                                     observed.get("troops"))
+        elif kind == "objections":
+            fig = F.objections_by_member(run.members, s["objection_rate"], s.get("dominant_reason", {}),
+                                         f"Objections and their dominant reasons: {title}", sub)
+        else:  # trace
+            if not run.trace:
+                raise InputError(str(run.folder), "trace.json", "missing: this run recorded no trace",
+                                 "a folder written by 'csto-sim run --out' of this version")
+            params = s.get("parameters", {})
+            defaults = Parameters()
+            fig = F.decision_trace(run.members, run.trace, f"Decision trace: {title}",
+                                   f"replication 0 of {s['replications']:,}, seed {s['seed']}, rule {s['rule']}",
+                                   params.get("objection_threshold", defaults.objection_threshold),
+                                   params.get("delay_threshold", defaults.delay_threshold))
+        paths.append(save(fig, out / kind, fmt))
+    return paths
+
+
+def draw_replay(summaries: Sequence[dict[str, Any]], out: Path, fmt: str = "png") -> list[Path]:
+    """All historical cases side by side: their outcome distributions and the observed outcomes."""
+    out.mkdir(parents=True, exist_ok=True)
+    s0 = summaries[0]
+    fig = F.outcome_bars([s["scenario"] for s in summaries], [s["outcome_probabilities"] for s in summaries],
+                         [s["observed"] for s in summaries], "Replay of the historical cases: modelled against observed",
+                         caption(s0["replications"], s0["seed"], f"rule {s0['rule']}, default parameters"))
+    return [save(fig, out / "replay-outcomes", fmt)]
+
+
+# -- sweeps -----------------------------------------------------------------------------------------
+
+def _numeric_factors(sweep: SweepData) -> list[dict[str, Any]]:
+    return [f for f in sweep.factors if f["kind"] in ("real", "integer") and f["name"] in sweep.table.column_names]
+
+
+def _rule_factor(sweep: SweepData) -> bool:
+    return any(f["target"] == "rule" for f in sweep.factors)
+
+
+def _subtitle(sweep: SweepData, extra: str = "") -> str:
+    m = sweep.manifest
+    text = f"per point; experiment {m['experiment']['name']}" + (f"; {extra}" if extra else "")
+    return caption(m.get("replications"), m.get("seeds", {}).get("seed"), text)
+
+
+def _ok(sweep: SweepData) -> np.ndarray:
+    if "error" in sweep.table.column_names:
+        return np.array([e is None for e in sweep.table.column("error").to_pylist()])
+    return np.ones(sweep.table.num_rows, dtype=bool)
+
+
+def probability_grid(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean of ``p`` on the grid of the distinct values of ``x`` and ``y`` (rows: y, columns: x)."""
+    xs, ys = np.unique(x), np.unique(y)
+    total = np.zeros((len(ys), len(xs)))
+    count = np.zeros((len(ys), len(xs)))
+    np.add.at(total, (np.searchsorted(ys, y), np.searchsorted(xs, x)), p)
+    np.add.at(count, (np.searchsorted(ys, y), np.searchsorted(xs, x)), 1)
+    with np.errstate(invalid="ignore"):
+        return xs, ys, np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _panels(sweep: SweepData) -> tuple[str, np.ndarray]:
+    """Small multiples by case when several cases were swept, else by rule."""
+    scenarios = sweep.column("scenario")
+    if len(set(scenarios)) > 1 or not _rule_factor(sweep):
+        return "scenario", scenarios
+    return "rule", sweep.column("rule")
+
+
+def approval_grids(sweep: SweepData) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The P(deployment) grid of each panel over the first two numeric factors (others averaged)."""
+    numeric = _numeric_factors(sweep)
+    if len(numeric) < 2:
+        raise InputError(str(sweep.folder), "design.factors", "an approval map needs two numeric factors",
+                         "a sweep varying at least two numeric factors")
+    fx, fy = numeric[0]["name"], numeric[1]["name"]
+    ok = _ok(sweep)
+    x, y, p = sweep.column(fx), sweep.column(fy), sweep.column("p_deployment")
+    ok &= ~(np.isnan(x) | np.isnan(y) | np.isnan(p))
+    _, labels = _panels(sweep)
+    grids = {}
+    axes: dict[str, Any] = {"x_name": fx, "y_name": fy}
+    for name in dict.fromkeys(labels[ok]):
+        sel = ok & (labels == name)
+        axes["x"], axes["y"], grids[str(name)] = probability_grid(x[sel], y[sel], p[sel])
+    return axes, grids
+
+
+def _markers(sweep: SweepData, fx: str, fy: str, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Where each case sits with its coded facts and the default parameters."""
+    defaults = Parameters()
+
+    def coded(factor: str, case_id: str) -> float | None:
+        if factor in SPECS:
+            return float(getattr(defaults, factor))
+        for sc in sweep.manifest.get("scenarios", []):
+            if sc["id"] == case_id and Path(sc["path"]).is_file():
+                from ..scenario import load_scenario
+
+                fact = load_scenario(sc["path"]).facts.get(factor)
+                if fact is not None and isinstance(fact.central, (int, float)):
+                    return float(fact.central)
+        return None
+
+    out = {}
+    for name in names:
+        mx, my = coded(fx, name), coded(fy, name)
+        if mx is not None and my is not None:
+            out[name] = (mx, my)
+    return out
+
+
+def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, fmt: str = "png") -> list[Path]:
+    """The figures a sweep supports: by default every kind its design allows."""
+    numeric = _numeric_factors(sweep)
+    available = ["outcomes"]
+    if len(numeric) >= 2:
+        available.append("approval-map")
+    if numeric:
+        available.append("oat")
+    if _rule_factor(sweep):
+        available.append("rules")
+    kinds = list(kinds or available)
+    _check_kinds(kinds, tuple(available), "this sweep")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    name = sweep.manifest["experiment"]["name"]
+    ok = _ok(sweep)
+    scenarios = sweep.column("scenario")
+    for kind in kinds:
+        if kind == "outcomes":
+            cases = list(dict.fromkeys(scenarios[ok]))
+            probs = [{lvl: float(np.nanmean(sweep.column(f"p_{lvl}")[ok & (scenarios == c)])) for lvl in LEVELS}
+                     for c in cases]
+            fig = F.outcome_bars(cases, probs, [None] * len(cases), f"Outcome distribution averaged over the sweep: {name}",
+                                 _subtitle(sweep))
+        elif kind == "approval-map":
+            axes, grids = approval_grids(sweep)
+            fig = F.approval_map(axes["x"], axes["y"], grids, axes["x_name"], axes["y_name"],
+                                 f"When is a deployment approved? P(deployment): {name}", _subtitle(sweep),
+                                 _markers(sweep, axes["x_name"], axes["y_name"], list(grids)))
+        elif kind == "oat":
+            fig = _oat_figure(sweep, numeric[0]["name"], ok, scenarios, name)
+        else:  # rules
+            rules = list(dict.fromkeys(sweep.column("rule")[ok]))
+            cases = list(dict.fromkeys(scenarios[ok]))
+            rule_col = sweep.column("rule")
+            probs = {(c, r): {lvl: float(np.nanmean(sweep.column(f"p_{lvl}")[ok & (scenarios == c) & (rule_col == r)]))
+                              for lvl in LEVELS} for c in cases for r in rules}
+            fig = F.rule_comparison(cases, rules, probs, _observed_outcomes(sweep, cases),
+                                    f"Outcome by decision rule: {name}", _subtitle(sweep))
+        paths.append(save(fig, out / kind, fmt))
+    return paths
+
+
+def _oat_figure(sweep: SweepData, factor: str, ok: np.ndarray, scenarios: np.ndarray, name: str):
+    x = sweep.column(factor)
+    sel = ok & ~np.isnan(x)
+    cases = list(dict.fromkeys(scenarios[sel]))
+    series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if len(cases) == 1:
+        for lvl in LEVELS:
+            xs, _, grid = probability_grid(x[sel], np.zeros(sel.sum()), sweep.column(f"p_{lvl}")[sel])
+            series[lvl] = (xs, grid[0])
+    else:
+        for c in cases:
+            s2 = sel & (scenarios == c)
+            xs, _, grid = probability_grid(x[s2], np.zeros(s2.sum()), sweep.column("p_deployment")[s2])
+            series[f"{c}: deployment"] = (xs, grid[0])
+    base = float(getattr(Parameters(), factor)) if factor in SPECS else None
+    return F.oat_lines(factor, x, series, int(sweep.manifest.get("replications") or 1),
+                       f"One factor at a time: {factor} ({name})", _subtitle(sweep), base)
+
+
+def _observed_outcomes(sweep: SweepData, cases: Sequence[str]) -> dict[str, str | None]:
+    from ..scenario import load_scenario
+
+    out: dict[str, str | None] = {}
+    for sc in sweep.manifest.get("scenarios", []):
+        if sc["id"] in cases and Path(sc["path"]).is_file():
+            try:
+                case = load_scenario(sc["path"])
+                out[sc["id"]] = case.observed.outcome if case.observed else None
+            except InputError:
+                out[sc["id"]] = None
+    return out
+
+
+def _check_kinds(kinds: Sequence[str], allowed: tuple[str, ...], what: str) -> None:
+    for k in kinds:
+        if k not in allowed:
+            raise InputError("command line", "--kind", f"{k!r} is not a figure of {what}", ", ".join(allowed))
