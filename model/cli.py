@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,23 +21,34 @@ from .results import SimulationResult, prepare_out_dir
 from .rules import RULES
 from .scenario import list_case_files, load_scenario, scenarios_root
 from .simulate import MAX_REPLICATIONS, check_replications, check_seed, simulate
+from .sweep import cli as sweep_cli
 
 DEFAULT_REPLICATIONS = 10_000
 DEFAULT_SEED = 1
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit status 2."""
+    """argparse, but a usage error is one line ``command line: --option: problem (allowed: ...)``, status 2."""
 
     def error(self, message: str) -> NoReturn:
-        raise InputError("command line", "", message, f"see '{self.prog} --help'")
+        field, allowed = "", f"see '{self.prog} --help'"
+        if m := re.fullmatch(r"argument ([^:]+): (.*)", message, re.S):  # argument --seed/-s: problem
+            field, message = m.group(1).split("/")[0], m.group(2)
+        elif m := re.fullmatch(r"the following arguments are required: (.*)", message, re.S):
+            field, message = m.group(1), "missing"
+        elif m := re.fullmatch(r"unrecognized arguments: (.*)", message, re.S):
+            field, message = m.group(1), "unrecognized argument"
+        if m := re.fullmatch(r"(.*) \((?:allowed:|choose from) (.*)\)", message, re.S):
+            message, allowed = m.group(1), m.group(2)
+        raise InputError("command line", field, message, allowed)
 
 
 def _replications(text: str) -> int:
     try:
         value = int(text.replace("_", "").replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number (allowed: 1 to {MAX_REPLICATIONS:,})") from None
     try:
         return check_replications(value)
     except ValueError as exc:
@@ -47,7 +59,7 @@ def _seed(text: str) -> int:
     try:
         return check_seed(int(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to 2**128 - 1") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed (allowed: a whole number from 0 to 2**128 - 1)") from None
 
 
 def _rule(text: str) -> str:
@@ -59,7 +71,8 @@ def _rule(text: str) -> str:
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not NAME=VALUE (allowed: NAME=VALUE with a NAME listed by 'csto-sim list')")
     return name.strip(), value.strip()
 
 
@@ -86,14 +99,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="list cases, decision rules and parameters")
     lst.add_argument("--scenarios", type=Path, default=None, help="folder of scenarios (default: ./scenarios)")
+    sweep_cli.add_parser(sub)
     return parser
 
 
 def _params(settings: Sequence[tuple[str, str]]) -> Parameters:
-    try:
-        return Parameters().replace(**dict(settings))
-    except ParameterError as exc:
-        raise InputError("command line", "--set", str(exc)) from None
+    params = Parameters()
+    for name, value in settings:
+        try:
+            params = params.replace(**{name: value})
+        except ParameterError as exc:
+            spec = SPECS.get(name)
+            allowed = (", ".join(SPECS) if spec is None else
+                       f"{'a whole number' if spec.kind is int else 'a number'} from {spec.low:g} to {spec.high:g}")
+            problem = re.sub(r" \(allowed: .*\)$", "", str(exc).removeprefix(f"{name}: "), flags=re.S)
+            raise InputError("command line", f"--set {name}", problem, allowed) from None
+    return params
+
+
+def _check_folder(root: Path | None) -> None:
+    if root is not None and not root.is_dir():
+        raise InputError("command line", "--scenarios", f"{root}: no such folder", "a folder of scenario files")
 
 
 # -- printing ---------------------------------------------------------------------------------------
@@ -165,7 +191,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = _params(args.settings)
     case = load_scenario(args.scenario)
     if args.out is not None:
-        prepare_out_dir(args.out)
+        try:
+            prepare_out_dir(args.out)
+        except InputError as exc:
+            raise InputError("command line", "--out", f"{exc.where}: {exc.problem}", exc.allowed) from None
     res = simulate(case, args.replications, args.seed, rule=args.rule, params=params, trace=args.trace)
     if args.out is not None:
         res.write(args.out)
@@ -184,8 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def historical_cases(root: Path | None) -> list[Any]:
-    if root is not None and not root.is_dir():
-        raise InputError(str(root), "--scenarios", "no such folder", "a folder of scenario files")
+    _check_folder(root)
     cases = [load_scenario(p) for p in list_case_files(root)]
     historical = [c for c in cases if c.kind == "historical"]
     if not historical:
@@ -207,6 +235,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     root = args.scenarios
+    _check_folder(root)
     print("cases:")
     for p in list_case_files(root):
         c = load_scenario(p)
@@ -221,7 +250,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "replay": cmd_replay, "list": cmd_list}
+COMMANDS = {"run": cmd_run, "replay": cmd_replay, "list": cmd_list, "sweep": sweep_cli.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

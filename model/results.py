@@ -223,13 +223,34 @@ class SimulationResult:
         return out
 
 
+RESULT_FILES = frozenset({"replications.parquet", "summary.json", "manifest.json"})
+
+
+def _is_results_dir(out: Path) -> bool:
+    """Whether ``out`` holds only an earlier run's files (so that replacing it loses nothing else)."""
+    names = {p.name for p in out.iterdir()}
+    if not names or not names <= RESULT_FILES or "manifest.json" not in names:
+        return not names
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == RESULTS_FORMAT
+
+
 def prepare_out_dir(out: Path) -> None:
     """Check that ``out`` can receive results: new, empty, or a previous results folder of ours."""
+    if out.is_symlink() and not out.exists():
+        raise InputError(str(out), "--out", "is a broken symbolic link", "a new folder or an earlier results folder")
     if out.exists():
         if not out.is_dir():
             raise InputError(str(out), "--out", "exists and is not a folder", "a new folder or an earlier results folder")
-        if any(out.iterdir()) and not (out / "manifest.json").is_file():
-            raise InputError(str(out), "--out", "is a non-empty folder that holds no csto-sim results",
+        try:
+            ours = _is_results_dir(out)
+        except OSError as exc:
+            raise InputError(str(out), "--out", f"cannot be read ({exc.strerror})", "a readable folder") from None
+        if not ours:
+            raise InputError(str(out), "--out", "is a non-empty folder that holds other files than csto-sim results",
                              "a new or empty folder, or an earlier results folder")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():

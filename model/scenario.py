@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -81,10 +82,23 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 None, None, "aliases (*name) are not allowed", event.start_mark)
         return super().compose_node(parent, index)
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:  # e.g. a date 2022-02-30, an integer of 5,000 digits
+            value = node.value if isinstance(node.value, str) else node.tag
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{value[:40]!r} cannot be read ({str(exc).split(';')[0]})", node.start_mark) from None
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a {type(key).__name__} as a mapping key", key_node.start_mark) from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -101,7 +115,11 @@ def read_yaml(path: Path) -> Any:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(where, "", f"file is {size} bytes", f"at most {MAX_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:  # read at most the limit: a device or pipe may not know its size
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputError(where, "", f"file is over {MAX_FILE_BYTES} bytes", f"at most {MAX_FILE_BYTES} bytes")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError(where, "", "no such file", "an existing .yaml file") from None
     except PermissionError:
@@ -110,6 +128,8 @@ def read_yaml(path: Path) -> Any:
         raise InputError(where, "", "is not UTF-8 text", "a UTF-8 YAML file") from None
     except OSError as exc:
         raise InputError(where, "", f"cannot be read ({exc.strerror})", "a readable file") from None
+    except ValueError as exc:  # e.g. a NUL character in the path
+        raise InputError(where, "", f"is not a usable file name ({exc})", "a path to a .yaml file") from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.constructor.ConstructorError as exc:
@@ -120,7 +140,12 @@ def read_yaml(path: Path) -> Any:
             problem = f"YAML tag {problem.split('tag ', 1)[-1]} would construct an object"
             return_allowed = "plain YAML: mappings, lists, strings, numbers, booleans, null"
             raise InputError(where, line, problem, return_allowed) from None
-        raise InputError(where, line, problem, "plain YAML with unique keys") from None
+        raise InputError(where, line, problem, "plain YAML with unique text keys") from None
+    except yaml.reader.ReaderError as exc:
+        raise InputError(where, f"character {exc.position + 1}", f"malformed YAML: {exc.reason}",
+                         "printable UTF-8 text") from None
+    except RecursionError:
+        raise InputError(where, "YAML", "nested too deeply", "plain YAML nested a few levels deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else "YAML"
@@ -148,6 +173,8 @@ class _Reader:
             if not isinstance(key, str) or (allowed and key not in allowed):
                 raise self.fail(_join(path, str(key)), "unknown key", ", ".join(allowed))
         for key in required:
+            if key == "source" and key not in node:
+                self.source(node, path)  # says what a source is
             if key not in node:
                 raise self.fail(_join(path, key), "missing", "see docs/scenario-format.md")
         return node
@@ -165,10 +192,12 @@ class _Reader:
         return node
 
     def number(self, node: Any, path: str, low: float, high: float) -> float:
-        if isinstance(node, bool) or not isinstance(node, (int, float)) or not np.isfinite(node):
+        if (isinstance(node, bool) or not isinstance(node, (int, float))
+                or (isinstance(node, float) and not math.isfinite(node))):
             raise self.fail(path, f"expected a number, got {_kind(node)}", f"a number from {low:g} to {high:g}")
         if not low <= node <= high:
-            raise self.fail(path, f"{node:g} is out of range", f"{low:g} to {high:g}")
+            shown = f"{node:g}" if abs(node) < 1e300 else f"a {'negative ' if node < 0 else ''}number of over 300 digits"
+            raise self.fail(path, f"{shown} is out of range", f"{low:g} to {high:g}")
         return float(node)
 
     def date(self, node: Any, path: str) -> tuple[int, int, int]:
@@ -361,7 +390,7 @@ def load_organisation(path: Path) -> Organisation:
         members[mname] = _read_member(r, mnode, f"members.{mname}")
 
     lead = _fact_value(r, top["lead_state"], "lead_state")
-    if lead is not None and lead not in members:
+    if lead is not None and (not isinstance(lead, str) or lead not in members):
         raise r.fail("lead_state.value", f"{lead!r} is not a member", ", ".join(members) + " or null")
 
     rule = _fact_value(r, top["default_rule"], "default_rule")
@@ -571,7 +600,7 @@ def find_organisation(name: str, case_path: Path) -> Path | None:
 def resolve_scenario(ref: str | os.PathLike[str]) -> Path:
     """A path to a case file, or a case id looked up under the scenarios folder."""
     p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.exists() or os.sep in str(ref):
+    if p.suffix in (".yaml", ".yml") or os.sep in str(ref) or _exists(p):
         return p
     matches = sorted(scenarios_root().rglob(f"{ref}.yaml"))
     if len(matches) == 1:
@@ -580,6 +609,13 @@ def resolve_scenario(ref: str | os.PathLike[str]) -> Path:
         known = ", ".join(sorted(x.stem for x in list_case_files()))
         raise InputError(str(ref), "", "no such scenario file or case id", known)
     raise InputError(str(ref), "", "ambiguous case id", ", ".join(map(str, matches)))
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except (OSError, ValueError):  # e.g. a name too long: read_yaml reports it
+        return True
 
 
 def list_case_files(root: Path | None = None) -> list[Path]:
@@ -607,10 +643,15 @@ def load_scenario(path: str | os.PathLike[str]) -> Case:
     if org_path is None:
         raise r.fail("organisation", f"no organisation file {org_name}.yaml found",
                      "a file under scenarios/organisations/")
-    key = (str(org_path.resolve()), _sha256(org_path))
-    org = _ORG_CACHE.get(key)
+    try:
+        key = (str(org_path.resolve()), _sha256(org_path)) if org_path.stat().st_size <= MAX_FILE_BYTES else None
+    except OSError:
+        key = None  # unreadable: load_organisation reports it
+    org = _ORG_CACHE.get(key) if key else None
     if org is None:
-        org = _ORG_CACHE[key] = load_organisation(org_path)
+        org = load_organisation(org_path)
+        if key:
+            _ORG_CACHE[key] = org
     date = r.date(top["date"], "date")
     roster = org.roster(date)
     if not roster:
@@ -697,8 +738,8 @@ def _read_facts(r: _Reader, node: Any, kind: str, roster: list[str], org: Organi
                 for x in fact.value:
                     r.choice(x, f"{p}.value", tuple(roster))
         elif NAMES.get(name) == "member-or-null":
-            if fact.value is not None:
-                r.choice(fact.value, f"{p}.value", tuple(roster) + ("null",))
+            if fact.value is not None and (not isinstance(fact.value, str) or fact.value not in roster):
+                raise r.fail(f"{p}.value", f"{fact.value!r} is not allowed", ", ".join(roster) + " or null")
         elif NAMES.get(name) == "name-or-null" and fact.value is not None:
             r.string(fact.value, f"{p}.value", allowed="a state's or group's name, or null")
     if facts["request.by"].value is None and facts["request.channel"].value != "none":
@@ -721,16 +762,14 @@ def _read_observed(r: _Reader, node: Any, kind: str, roster: list[str]) -> Obser
     days = None
     if node.get("days_to_decision") is not None:
         days = _read_fact(r, node["days_to_decision"], "observed.days_to_decision")
-        for v, p in ((days.low, "range[0]"), (days.high, "range[1]"), (days.value, "value")):
-            if v is not None:
-                r.number(v, f"observed.days_to_decision.{p}", 0, 10000)
+        for v, p in ((days.low, "range[0]"), (days.high, "range[1]")) if days.is_range else ((days.value, "value"),):
+            r.number(v, f"observed.days_to_decision.{p}", 0, 10000)
     contributions = {}
     cnode = r.mapping(node.get("contributions") or {}, "observed.contributions", optional=tuple(roster))
     for mname, fnode in cnode.items():
         fact = _read_fact(r, fnode, f"observed.contributions.{mname}")
-        for v, p in ((fact.low, "range[0]"), (fact.high, "range[1]"), (fact.value, "value")):
-            if v is not None:
-                r.number(v, f"observed.contributions.{mname}.{p}", 0, 1e7)
+        for v, p in ((fact.low, "range[0]"), (fact.high, "range[1]")) if fact.is_range else ((fact.value, "value"),):
+            r.number(v, f"observed.contributions.{mname}.{p}", 0, 1e7)
         contributions[mname] = fact
     return Observed(outcome=outcome.value, days_to_decision=days, contributions=contributions, source=outcome.source)
 

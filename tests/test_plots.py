@@ -1,0 +1,117 @@
+"""Figures: what is drawn equals what was computed; files are valid, sized and reproducible."""
+
+import json
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from matplotlib.collections import QuadMesh
+
+from model import simulate
+from model.ladder import LEVELS
+from model.plots import figures as F
+from model.plots.draw import probability_grid
+from model.plots.style import DPI, save
+
+
+def bars_by_row(ax):
+    """{y: [(level, left, width), ...]} from the stacked horizontal bars of an axes."""
+    rows = {}
+    for container in ax.containers:
+        level = container.get_label()
+        for patch in container.patches:
+            y = round(patch.get_y() + patch.get_height() / 2, 6)
+            rows.setdefault(y, []).append((level, patch.get_x(), patch.get_width()))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def replay_runs():
+    return [simulate(c, 2000, 1) for c in ("kyrgyzstan-2010-06", "armenia-2021-05", "kazakhstan-2022")]
+
+
+def test_each_stacked_bar_sums_to_one_and_shows_the_computed_probabilities(replay_runs):
+    probs = [r.outcome_probabilities for r in replay_runs]
+    fig = F.outcome_bars([r.case.id for r in replay_runs], probs, [r.observed for r in replay_runs], "t", "s")
+    rows = bars_by_row(fig.axes[0])
+    assert len(rows) == 3
+    for (y, segments), p in zip(sorted(rows.items(), reverse=True), probs, strict=True):
+        assert sum(w for _, _, w in segments) == pytest.approx(1.0)
+        assert {lvl: w for lvl, _, w in segments} == pytest.approx(p)
+
+
+def test_the_observed_marker_sits_on_the_observed_level(replay_runs):
+    probs = [r.outcome_probabilities for r in replay_runs]
+    observed = [r.observed for r in replay_runs]
+    fig = F.outcome_bars([r.case.id for r in replay_runs], probs, observed, "t", "s")
+    ax = fig.axes[0]
+    rows = bars_by_row(ax)
+    markers = [line for line in ax.lines if line.get_gid() == "observed"]
+    assert len(markers) == 3
+    for line in markers:
+        x, y = line.get_xdata()[0], line.get_ydata()[0]
+        segments = rows[round(y, 6)]
+        level = next(lvl for lvl, left, w in segments if left <= x <= left + w and w > 0)
+        row = sorted(rows, reverse=True).index(round(y, 6))
+        assert level == observed[row]
+
+
+def test_the_heatmap_array_equals_the_probability_grid():
+    rng = np.random.default_rng(0)
+    x = np.repeat(np.linspace(0, 1, 5), 4)
+    y = np.tile(np.linspace(0, 3, 4), 5)
+    p = rng.uniform(size=20)
+    xs, ys, grid = probability_grid(x, y, p)
+    assert grid.shape == (4, 5)
+    for xi, yi, pi in zip(x, y, p, strict=True):
+        assert grid[np.searchsorted(ys, yi), np.searchsorted(xs, xi)] == pytest.approx(pi)
+    fig = F.approval_map(xs, ys, {"case-a": grid, "case-b": 1 - grid}, "influence", "threat_scale", "t", "s",
+                         {"case-a": (0.6, 1.0)})
+    meshes = {m.get_gid(): m for ax in fig.axes for m in ax.collections if isinstance(m, QuadMesh)}
+    np.testing.assert_allclose(np.asarray(meshes["map-case-a"].get_array()).reshape(grid.shape), grid)
+    np.testing.assert_allclose(np.asarray(meshes["map-case-b"].get_array()).reshape(grid.shape), 1 - grid)
+
+
+def test_wilson_interval_against_hand_computed_values():
+    lo, hi = F.wilson_interval(np.array([5, 0, 10]), np.array([10, 10, 10]))
+    # p = 0.5, n = 10, z = 1.96: centre 0.5, half-width 0.2659...
+    assert lo[0] == pytest.approx(0.2366, abs=1e-4) and hi[0] == pytest.approx(0.7634, abs=1e-4)
+    assert lo[1] == 0.0 and hi[1] == pytest.approx(0.2775, abs=1e-4)
+    assert hi[2] == 1.0 and lo[2] == pytest.approx(0.7225, abs=1e-4)
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_same_data_same_bytes(tmp_path, replay_runs, fmt):
+    def draw(name):
+        r = replay_runs[0]
+        fig = F.objections_by_member(r.members, r.objection_rate, r.dominant_reason, "t", "s")
+        return save(fig, tmp_path / name, fmt).read_bytes()
+
+    assert draw("a") == draw("b")
+
+
+def test_png_files_are_valid_images_of_the_expected_size(tmp_path, replay_runs):
+    r = simulate("kazakhstan-2022", 500, 2, trace=True)
+    fig = F.decision_trace(r.members, r.trace, "t", "s", 0.45, 0.1)
+    width, height = fig.get_size_inches()
+    path = save(fig, tmp_path / "trace", "png")
+    image = mpimg.imread(path)
+    assert image.shape[:2] == (round(height * DPI), round(width * DPI))
+    assert image.std() > 0  # not blank
+
+
+def test_trace_lines_are_the_recorded_positions():
+    r = simulate("kyrgyzstan-2010-06", 10, 3, trace=True)
+    fig = F.decision_trace(r.members, r.trace, "t", "s", 0.45, 0.1)
+    lines = {line.get_gid(): line for ax in fig.axes for line in ax.lines if line.get_gid()}
+    for k, measure in enumerate(F.MEASURE_NAMES):
+        for m in r.members:
+            np.testing.assert_allclose(lines[f"trace-{m}-{measure}"].get_ydata(), [rnd[m][k] for rnd in r.trace])
+
+
+def test_summary_json_is_what_the_outcome_figure_reads(tmp_path):
+    res = simulate("kazakhstan-2022", 300, 5)
+    res.write(tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["outcome_probabilities"] == res.outcome_probabilities
+    assert sum(summary["outcome_probabilities"][lvl] for lvl in LEVELS) == pytest.approx(1.0)
