@@ -10,6 +10,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +18,9 @@ from typing import Any, NoReturn
 from .errors import InputError
 from .ladder import LEVELS
 from .params import SPECS, ParameterError, Parameters
+from .plots import data as plot_data
+from .plots.draw import KINDS, draw_replay, draw_run, draw_sweep
+from .plots.style import FORMATS
 from .results import SimulationResult, prepare_out_dir
 from .rules import RULES
 from .scenario import list_case_files, load_scenario, scenarios_root
@@ -93,9 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rule", type=_rule, default=None, help="decision rule (default: the organisation's)")
     run.add_argument("--out", type=Path, default=None, help="write per-replication results and a manifest here")
     run.add_argument("--trace", action="store_true", help="print the first replication round by round")
+    run.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw this run's figures into DIR")
+    run.add_argument("--format", choices=FORMATS, default="png", help="figure format for --plot (default png)")
 
     replay = sub.add_parser("replay", parents=[common], help="run every historical case and compare")
     replay.add_argument("--scenarios", type=Path, default=None, help="folder of scenarios (default: ./scenarios)")
+    replay.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw all cases side by side into DIR")
+    replay.add_argument("--format", choices=FORMATS, default="png", help="figure format for --plot (default png)")
+
+    plot = sub.add_parser("plot", help="draw figures from a saved results folder (never reruns the model)")
+    plot.add_argument("results", type=Path, help="a folder written by 'run --out' or by 'sweep'")
+    plot.add_argument("--kind", action="append", choices=KINDS, default=None,
+                      help="figure to draw (repeatable; default: every figure the folder supports)")
+    plot.add_argument("--out", type=Path, default=None, help="folder for the figures (default: RESULTS/figures)")
+    plot.add_argument("--format", choices=FORMATS, default="png", help="png, svg or pdf (default png)")
 
     lst = sub.add_parser("list", help="list cases, decision rules and parameters")
     lst.add_argument("--scenarios", type=Path, default=None, help="folder of scenarios (default: ./scenarios)")
@@ -195,9 +210,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             prepare_out_dir(args.out)
         except InputError as exc:
             raise InputError("command line", "--out", f"{exc.where}: {exc.problem}", exc.allowed) from None
-    res = simulate(case, args.replications, args.seed, rule=args.rule, params=params, trace=args.trace)
+    if args.plot is not None:
+        _check_plot_dir(args.plot)
+    res = simulate(case, args.replications, args.seed, rule=args.rule, params=params, trace=True)
     if args.out is not None:
         res.write(args.out)
+    if args.plot is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = res.write(Path(tmp) / "run") if args.out is None else args.out
+            figures = draw_run(plot_data.load(folder), args.plot, fmt=args.format)
     if args.json:
         out: dict[str, Any] = res.to_dict()
         if args.trace:
@@ -208,7 +229,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.trace:
             print(format_trace(res))
         if args.out is not None:
-            print(f"\nwrote {args.out}/replications.parquet, summary.json, manifest.json")
+            print(f"\nwrote {args.out}/replications.parquet, summary.json, trace.json, manifest.json")
+        if args.plot is not None:
+            print(f"drew {', '.join(str(p) for p in figures)}")
+    return 0
+
+
+def _check_plot_dir(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise InputError("command line", "--plot", f"{folder}: exists and is not a folder", "a folder for figures")
+    existing = folder.parent if str(folder.parent) else Path(".")
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError("command line", "--plot", f"{folder}: {existing} is not a folder", "a path under a folder")
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    data = plot_data.load(args.results)
+    out = args.out if args.out is not None else args.results / "figures"
+    _check_plot_dir(out)
+    if isinstance(data, plot_data.RunData):
+        paths = draw_run(data, out, args.kind, args.format)
+    else:
+        paths = draw_sweep(data, out, args.kind, args.format)
+    for p in paths:
+        print(p)
     return 0
 
 
@@ -225,11 +271,16 @@ def historical_cases(root: Path | None) -> list[Any]:
 def cmd_replay(args: argparse.Namespace) -> int:
     params = _params(args.settings)
     cases = historical_cases(args.scenarios)
+    if args.plot is not None:
+        _check_plot_dir(args.plot)
     results = [simulate(c, args.replications, args.seed, params=params) for c in cases]
+    figures = draw_replay([r.to_dict() for r in results], args.plot, args.format) if args.plot is not None else []
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
     else:
         print(format_replay(results))
+        for p in figures:
+            print(f"drew {p}")
     return 0
 
 
@@ -250,7 +301,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "replay": cmd_replay, "list": cmd_list, "sweep": sweep_cli.run}
+COMMANDS = {"run": cmd_run, "replay": cmd_replay, "list": cmd_list, "sweep": sweep_cli.run, "plot": cmd_plot}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,7 +52,7 @@ class Parameters:
     # --- threat perception (regional security complexes, S001; S002) -------------------------------
     threat_scale: float = param(
         1.0, 0.0, 3.0,
-        "Multiplier of every member's perceived threat from the crisis, not of the lead state's strategic stake (sweep axis).",
+        "Multiplier of every member's perceived threat from the crisis (not of the lead state's strategic stake).",
         'S001: differing threat perceptions are the second institutional barrier.',
     )
     w_region: float = param(

@@ -201,7 +201,8 @@ class SimulationResult:
             "rule": self.rule,
             "parameters": self.params.as_dict(),
             "code_version": code_version(),
-            "files": {"replications": "replications.parquet", "summary": "summary.json"},
+            "files": {"replications": "replications.parquet", "summary": "summary.json",
+                      "trace": "trace.json" if self.trace is not None else None},
         }
 
     def write(self, out_dir: str | os.PathLike[str]) -> Path:
@@ -211,10 +212,15 @@ class SimulationResult:
 
         out = Path(out_dir)
         prepare_out_dir(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:
             pq.write_table(self.table(), tmp / "replications.parquet", compression="zstd")
             (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+            if self.trace is not None:
+                trace = {"replication": 0, "measures": list(LEVELS[1:]), "rounds": self.trace,
+                         "note": "each member's position (utility) on each measure; round 0 is its own assessment"}
+                (tmp / "trace.json").write_text(json.dumps(trace, indent=2) + "\n")
             (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
             replace_dir(tmp, out)
         except BaseException:
@@ -223,12 +229,12 @@ class SimulationResult:
         return out
 
 
-RESULT_FILES = frozenset({"replications.parquet", "summary.json", "manifest.json"})
+RESULT_FILES = frozenset({"replications.parquet", "summary.json", "trace.json", "manifest.json"})
 
 
 def _is_results_dir(out: Path) -> bool:
     """Whether ``out`` holds only an earlier run's files (so that replacing it loses nothing else)."""
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir()} - {"figures"}  # figures drawn from it by 'csto-sim plot'
     if not names or not names <= RESULT_FILES or "manifest.json" not in names:
         return not names
     try:
@@ -253,10 +259,13 @@ def prepare_out_dir(out: Path) -> None:
             raise InputError(str(out), "--out", "is a non-empty folder that holds other files than csto-sim results",
                              "a new or empty folder, or an earlier results folder")
     parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(str(out), "--out", f"parent folder {parent} does not exist", "a folder whose parent exists")
-    if not os.access(parent, os.W_OK):
-        raise InputError(str(out), "--out", f"parent folder {parent} is not writable", "a writable location")
+    existing = parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent  # missing folders are created when the results are written
+    if not existing.is_dir():
+        raise InputError(str(out), "--out", f"{existing} is not a folder", "a path under a folder")
+    if not os.access(existing, os.W_OK):
+        raise InputError(str(out), "--out", f"folder {existing} is not writable", "a writable location")
 
 
 def replace_dir(new: Path, out: Path) -> None:

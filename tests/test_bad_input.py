@@ -117,7 +117,7 @@ def test_unmodified_copies_load(write_case, write_organisation, case_data, whati
 def test_valid_run_writes_out(write_case, case_data, tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["run", str(write_case(case_data)), "-n", "20", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "replications.parquet", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "replications.parquet", "summary.json", "trace.json"]
     # an earlier results folder may be replaced
     assert main(["run", str(write_case(case_data)), "-n", "20", "--out", str(out)]) == 0
     capsys.readouterr()
@@ -680,10 +680,6 @@ def _make_results_with_extra(tmp_path: Path) -> Path:
     return out
 
 
-def _make_missing_parent(tmp_path: Path) -> Path:
-    return tmp_path / "no" / "such" / "folder" / "out"
-
-
 def _make_parent_is_file(tmp_path: Path) -> Path:
     return _make_file(tmp_path) / "out"
 
@@ -700,8 +696,7 @@ OUT = [
     pytest.param(_make_foreign_manifest, "non-empty folder", id="out-has-foreign-manifest"),
     pytest.param(_make_foreign_manifest_only, "non-empty folder", id="out-is-foreign-manifest-only"),
     pytest.param(_make_results_with_extra, "non-empty folder", id="out-results-plus-other-files"),
-    pytest.param(_make_missing_parent, "does not exist", id="out-parent-missing"),
-    pytest.param(_make_parent_is_file, "does not exist", id="out-parent-is-a-file"),
+    pytest.param(_make_parent_is_file, "is not a folder", id="out-parent-is-a-file"),
     pytest.param(_make_broken_link, "broken symbolic link", id="out-broken-symlink"),
 ]
 

@@ -35,7 +35,7 @@ def test_each_stacked_bar_sums_to_one_and_shows_the_computed_probabilities(repla
     fig = F.outcome_bars([r.case.id for r in replay_runs], probs, [r.observed for r in replay_runs], "t", "s")
     rows = bars_by_row(fig.axes[0])
     assert len(rows) == 3
-    for (y, segments), p in zip(sorted(rows.items(), reverse=True), probs, strict=True):
+    for (_, segments), p in zip(sorted(rows.items(), reverse=True), probs, strict=True):
         assert sum(w for _, _, w in segments) == pytest.approx(1.0)
         assert {lvl: w for lvl, _, w in segments} == pytest.approx(p)
 

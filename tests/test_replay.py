@@ -92,3 +92,9 @@ def test_list_shows_cases_rules_and_parameters(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "kazakhstan-2022" in out and "consensus_excluding_parties" in out and "influence" in out
+
+
+def test_out_creates_missing_parent_folders(tmp_path, capsys):
+    out = tmp_path / "no" / "such" / "folder" / "out"
+    assert main(["run", "kazakhstan-2022", "-n", "50", "--out", str(out)]) == 0
+    assert (out / "manifest.json").is_file() and (out / "trace.json").is_file()
