@@ -1,0 +1,267 @@
+"""What a worker does: run a chunk of points, each as one vectorised call of ``simulate``, into rows.
+
+Everything a worker needs travels once in a :class:`SweepContext` (the loaded cases, the factors, the
+replications, the seed, what to record); a chunk is then only its point indices and their values. The
+rows of a point depend on nothing but the point (its index fixes its seed), so the results are the same
+whichever worker runs it, in whatever order.
+
+Testing hook: the environment variable ``CSTO_SIM_FAIL_POINTS`` (``"3,7"``) makes the points with those
+indices raise inside the worker, to exercise the failure path end to end. It is read by the worker; do
+not set it outside tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..ladder import LEVELS, STANCES
+from ..params import Parameters
+from ..scenario import Case, with_facts
+from ..simulate import simulate
+from .design import BASELINE
+from .experiment import Experiment, Factor
+
+FAIL_POINTS_ENV = "CSTO_SIM_FAIL_POINTS"
+_DEFAULTS = Parameters()
+_CASES: dict[tuple[Any, ...], Case] = {}
+_CACHE_SIZE = 4096
+
+#: A point as sent to a worker: its global index and one value per factor (BASELINE: left at baseline).
+Point = tuple[int, tuple[Any, ...]]
+
+
+def point_seed(seed: int, index: int) -> int:
+    """The seed of point ``index``: from ``SeedSequence(seed).spawn(n)[index]`` (built directly, without
+    spawning ``n`` children), reduced to a 63-bit integer for ``simulate`` and the results table."""
+    child = np.random.SeedSequence(seed, spawn_key=(index,))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass(frozen=True)
+class SweepContext:
+    """What every worker needs, sent once: cases, factors, replications, seed, what to record."""
+
+    key: str
+    cases: tuple[Case, ...]
+    factors: tuple[Factor, ...]
+    design_points: int
+    replications: int
+    seed: int
+    figures: tuple[str, ...]
+    per_replication: bool
+    members: tuple[str, ...]
+
+    @classmethod
+    def from_experiment(cls, exp: Experiment) -> SweepContext:
+        return cls(key=exp.fingerprint, cases=exp.scenarios, factors=exp.factors, design_points=exp.design_points,
+                   replications=exp.replications, seed=exp.seed, figures=exp.figures,
+                   per_replication=exp.per_replication, members=exp.members)
+
+    def factor_columns(self) -> list[Factor]:
+        return [f for f in self.factors if f.target != "rule"]
+
+    def schema(self) -> Any:
+        """The columns of the results table (the same for every chunk)."""
+        import pyarrow as pa
+
+        cols: list[tuple[str, Any]] = [("point", pa.int64()), ("scenario", pa.string()), ("rule", pa.string())]
+        for f in self.factor_columns():
+            cols.append((f.name, {"real": pa.float64(), "integer": pa.int64(), "categorical": pa.string()}[f.kind]))
+        cols += [("seed", pa.int64()), ("replications", pa.int64())]
+        for fig in self.figures:
+            cols += [(name, pa.string() if name == "modal_outcome" else pa.float64()) for name in self.figure_columns(fig)]
+        cols.append(("error", pa.string()))
+        return pa.schema(cols)
+
+    def figure_columns(self, figure: str) -> list[str]:
+        return {
+            "outcome_probabilities": [f"p_{lvl}" for lvl in LEVELS],
+            "modal_outcome": ["modal_outcome"],
+            "days_to_decision": ["days_p10", "days_p50", "days_p90"],
+            "objection_rate": [f"objection_rate.{m}" for m in self.members],
+            "lead_state_share": ["lead_state_share"],
+            "mean_contribution": [f"mean_troops.{m}" for m in self.members],
+        }[figure]
+
+    def replication_schema(self) -> Any:
+        """The columns of the per-replication tables (``record: [per_replication]``)."""
+        import pyarrow as pa
+
+        cat = pa.dictionary(pa.int8(), pa.string())
+        cols = [("point", pa.int64()), ("replication", pa.int32()), ("outcome", cat), ("days_to_decision", pa.float64())]
+        for m in self.members:
+            cols += [(f"stance.{m}", cat), (f"troops.{m}", pa.float64())]
+        return pa.schema(cols)
+
+
+@dataclass
+class ChunkReport:
+    """What comes back from a chunk: timings and failures; the tables when the worker did not write them."""
+
+    chunk: int
+    start: int
+    stop: int
+    seconds: float
+    worker: str
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    table: Any = None
+    replications: Any = None
+
+
+def _fail_points() -> frozenset[int]:
+    text = os.environ.get(FAIL_POINTS_ENV, "")
+    return frozenset(int(x) for x in text.split(",") if x.strip())
+
+
+def _case(ctx: SweepContext, s: int, facts: dict[str, Any]) -> Case:
+    key = (ctx.key, s, tuple(sorted(facts.items())))
+    case = _CASES.get(key)
+    if case is None:
+        if len(_CASES) >= _CACHE_SIZE:
+            _CASES.clear()
+        case = _CASES[key] = with_facts(ctx.cases[s], facts, source="sweep")
+    return case
+
+
+def _split(ctx: SweepContext, values: Sequence[Any]) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+    rule, params, facts = None, {}, {}
+    for f, v in zip(ctx.factors, values, strict=True):
+        if v is BASELINE:
+            continue
+        if f.target == "param":
+            params[f.name] = v
+        elif f.target == "rule":
+            rule = v
+        else:
+            facts[f.name] = v
+    return rule, params, facts
+
+
+def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: str | None = None) -> ChunkReport:
+    """Run the points of one chunk. With ``out_dir`` the worker writes the chunk's files itself (a local
+    pool shares the disk); without, the tables go back in the report (a cluster's workers may not)."""
+    import pyarrow as pa
+
+    t0 = time.perf_counter()
+    fail = _fail_points()
+    schema = ctx.schema()
+    cols: dict[str, list[Any]] = {name: [] for name in schema.names}
+    reps: list[Any] = []
+    failures: list[tuple[int, str]] = []
+    for index, values in points:
+        s = index // ctx.design_points
+        case0 = ctx.cases[s]
+        seed = point_seed(ctx.seed, index)
+        rule, params, facts = _split(ctx, values)
+        row: dict[str, Any] = {"point": index, "scenario": case0.id, "seed": seed, "replications": ctx.replications,
+                               "rule": rule or case0.organisation.default_rule}
+        for f, v in zip(ctx.factors, values, strict=True):
+            if f.target == "rule":
+                continue
+            if v is BASELINE:
+                if f.target == "param":
+                    v = getattr(_DEFAULTS, f.name)
+                else:
+                    fact = case0.facts.get(f.name)
+                    v = None if fact is None or fact.is_range else fact.value
+            row[f.name] = v
+        try:
+            if index in fail:
+                raise RuntimeError(f"failure injected by {FAIL_POINTS_ENV} (testing hook)")
+            case = _case(ctx, s, facts)
+            res = simulate(case, ctx.replications, seed, rule=rule, params=_DEFAULTS.replace(**params))
+            row["rule"] = res.rule
+            row.update(_figures(ctx, res))
+            if ctx.per_replication:
+                reps.append(_replication_table(ctx, index, res))
+        except Exception as exc:  # a point that raises is recorded and the sweep goes on
+            message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+            row["error"] = message
+            failures.append((index, message))
+        for name, col in cols.items():
+            col.append(row.get(name))
+    table = pa.table({name: pa.array(col, type=schema.field(name).type, from_pandas=True) for name, col in cols.items()},
+                     schema=schema)
+    rep_table = None
+    if ctx.per_replication:
+        rep_schema = ctx.replication_schema()
+        rep_table = pa.concat_tables(reps) if reps else rep_schema.empty_table()
+    report = ChunkReport(chunk=chunk, start=points[0][0], stop=points[-1][0] + 1, seconds=0.0,
+                         worker=f"{socket.gethostname()}:{os.getpid()}", failures=failures)
+    if out_dir is not None:
+        from .store import write_chunk
+
+        write_chunk(out_dir, chunk, table, rep_table)
+    else:
+        report.table, report.replications = table, rep_table
+    report.seconds = round(time.perf_counter() - t0, 6)
+    return report
+
+
+def _figures(ctx: SweepContext, res: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    reps = res.replications
+    counts = np.bincount(res.outcome, minlength=len(LEVELS))
+    index = {m: i for i, m in enumerate(res.members)}
+    deployed = res.outcome == LEVELS.index("deployment")
+    for fig in ctx.figures:
+        if fig == "outcome_probabilities":
+            out.update({f"p_{lvl}": float(c) / reps for lvl, c in zip(LEVELS, counts, strict=True)})
+        elif fig == "modal_outcome":
+            out["modal_outcome"] = LEVELS[int(np.argmax(counts))]
+        elif fig == "days_to_decision":
+            decided = res.days[~np.isnan(res.days)]
+            if decided.size:
+                q = np.quantile(decided, [0.1, 0.5, 0.9])
+                out.update(days_p10=float(q[0]), days_p50=float(q[1]), days_p90=float(q[2]))
+        elif fig == "objection_rate":
+            rates = res.objected.mean(axis=0)
+            out.update({f"objection_rate.{m}": float(rates[i]) for m, i in index.items()})
+        elif fig == "lead_state_share":
+            out["lead_state_share"] = _lead_share(res, deployed)
+        elif fig == "mean_contribution":
+            means = res.contribution[deployed].mean(axis=0) if deployed.any() else np.zeros(len(res.members))
+            out.update({f"mean_troops.{m}": float(means[i]) for m, i in index.items()})
+    return out
+
+
+def _lead_share(res: Any, deployed: np.ndarray) -> float | None:
+    if not deployed.any() or res.lead_state not in res.members:
+        return None
+    troops = res.contribution[deployed].astype(float)
+    total = troops.sum(axis=1)
+    ok = total > 0
+    if not ok.any():
+        return None
+    return float(np.mean(troops[ok, res.members.index(res.lead_state)] / total[ok]))
+
+
+def _replication_table(ctx: SweepContext, index: int, res: Any) -> Any:
+    import pyarrow as pa
+
+    schema = ctx.replication_schema()
+    n = res.replications
+    levels, stances = pa.array(list(LEVELS)), pa.array(["absent", *STANCES])
+    cols: dict[str, Any] = {
+        "point": pa.array(np.full(n, index, dtype=np.int64)),
+        "replication": pa.array(np.arange(n, dtype=np.int32)),
+        "outcome": pa.DictionaryArray.from_arrays(pa.array(res.outcome.astype(np.int8)), levels),
+        "days_to_decision": pa.array(res.days, from_pandas=True),
+    }
+    where = {m: i for i, m in enumerate(res.members)}
+    for m in ctx.members:
+        if m in where:
+            i = where[m]
+            cols[f"stance.{m}"] = pa.DictionaryArray.from_arrays(pa.array((res.stance[:, i] + 1).astype(np.int8)), stances)
+            cols[f"troops.{m}"] = pa.array(res.contribution[:, i].astype(np.float64))
+        else:
+            cols[f"stance.{m}"] = pa.nulls(n, schema.field(f"stance.{m}").type)
+            cols[f"troops.{m}"] = pa.nulls(n, pa.float64())
+    return pa.table(cols, schema=schema)

@@ -1,0 +1,210 @@
+"""The results folder of a sweep: chunk files written atomically, the manifest, the assembled table.
+
+```
+DIR/manifest.json                      what ran: experiment (copy and hash), seeds, code version, timings,
+                                       workers, host, failures; rewritten atomically as chunks finish
+DIR/experiment.yaml                    a copy of the experiment file
+DIR/chunks/chunk-000000.parquet        the rows of one chunk of points (the unit of resumption)
+DIR/replications/chunk-000000.parquet  per-replication rows (only with record: [per_replication])
+DIR/results.parquet                    every point's row, in point order, assembled at the end
+DIR/results.csv                        the same as CSV (with --csv)
+```
+
+Every file is written to a temporary name and renamed into place, so a file that exists is complete:
+a killed sweep loses at most the chunks in flight, and running it again skips the chunks it finds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+SWEEP_FORMAT = "csto-sim/sweep-1"
+MANIFEST = "manifest.json"
+CHUNK_RE = re.compile(r"chunk-(\d+)\.parquet")
+
+
+def chunk_name(chunk: int) -> str:
+    return f"chunk-{chunk:06d}.parquet"
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_parquet_atomic(table: Any, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    tmp = _tmp(path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(obj: Any, path: Path) -> None:
+    tmp = _tmp(path)
+    try:
+        tmp.write_text(json.dumps(obj, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_chunk(out_dir: str | os.PathLike[str], chunk: int, table: Any, replications: Any = None) -> None:
+    """Write one chunk's files; the summary file last, since its presence marks the chunk as done."""
+    out = Path(out_dir)
+    if replications is not None:
+        write_parquet_atomic(replications, out / "replications" / chunk_name(chunk))
+    write_parquet_atomic(table, out / "chunks" / chunk_name(chunk))
+
+
+class Store:
+    """One sweep's results folder."""
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.chunks = self.out / "chunks"
+        self.replications = self.out / "replications"
+        self.manifest_path = self.out / MANIFEST
+
+    # -- before anything is written ----------------------------------------------------------------
+
+    def check(self, fingerprint: str) -> dict[str, Any] | None:
+        """Check that the folder can take this sweep: new or empty (returns None), or an earlier run of the
+        same experiment (returns its manifest, to resume). InputError otherwise; writes nothing."""
+        out = self.out
+
+        def fail(problem: str, allowed: str) -> InputError:
+            return InputError("command line", "--out", f"{out}: {problem}", allowed)
+
+        if out.exists() and not out.is_dir():
+            raise fail("exists and is not a folder", "a new folder or an earlier sweep's folder")
+        if out.is_dir() and any(out.iterdir()):
+            if not self.manifest_path.is_file():
+                raise fail("is a non-empty folder that holds no sweep results",
+                           "a new or empty folder, or an earlier run of the same sweep")
+            try:
+                manifest = json.loads(self.manifest_path.read_text())
+            except (OSError, ValueError) as exc:
+                raise fail(f"its manifest.json cannot be read ({exc})", "a sweep's manifest.json") from None
+            if not isinstance(manifest, dict) or manifest.get("format") != SWEEP_FORMAT:
+                raise fail("holds results of another kind (not a sweep)",
+                           "a new or empty folder, or an earlier run of the same sweep")
+            theirs = manifest.get("experiment", {}).get("fingerprint")
+            if theirs != fingerprint:
+                raise fail("holds the results of a different experiment (or of changed case files): it cannot be "
+                           "resumed", "another --out, or delete the folder to start again")
+            return manifest
+        ancestor = out.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
+            raise fail(f"{ancestor} is not a writable folder", "a writable location")
+        return None
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def open(self, experiment_text: str, per_replication: bool) -> None:
+        """Create the folders, copy the experiment, and remove temporary files left by a killed run."""
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        if per_replication:
+            self.replications.mkdir(exist_ok=True)
+        for folder in (self.out, self.chunks, self.replications):
+            if folder.is_dir():
+                for p in folder.glob(".*.tmp"):
+                    p.unlink(missing_ok=True)
+        copy = self.out / "experiment.yaml"
+        if not copy.exists():
+            tmp = _tmp(copy)
+            tmp.write_text(experiment_text, encoding="utf-8")
+            os.replace(tmp, copy)
+
+    def done_chunks(self, per_replication: bool) -> set[int]:
+        """Chunks whose files exist (both files when per-replication rows are recorded)."""
+        done = {int(m.group(1)) for p in os.scandir(self.chunks) if (m := CHUNK_RE.fullmatch(p.name))}
+        if per_replication:
+            reps = {int(m.group(1)) for p in os.scandir(self.replications) if (m := CHUNK_RE.fullmatch(p.name))}
+            done &= reps
+        return done
+
+    def forget(self, chunks: Iterable[int]) -> None:
+        for c in chunks:
+            (self.chunks / chunk_name(c)).unlink(missing_ok=True)
+            (self.replications / chunk_name(c)).unlink(missing_ok=True)
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json_atomic(manifest, self.manifest_path)
+
+    def assemble(self, n_chunks: int, schema: Any, csv: bool, max_listed: int = 1000) -> tuple[int, list[dict[str, Any]]]:
+        """Stream the chunk files, in order, into ``results.parquet`` (and ``results.csv``), one chunk in
+        memory at a time; return the number of failed points and the first ``max_listed`` of them."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        target = self.out / "results.parquet"
+        tmp = _tmp(target)
+        csv_target = self.out / "results.csv"
+        csv_tmp = _tmp(csv_target)
+        failures: list[dict[str, Any]] = []
+        failed = 0
+        writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+        csv_writer = None
+        try:
+            if csv:
+                import pyarrow.csv as pacsv
+
+                csv_writer = pacsv.CSVWriter(csv_tmp, schema)
+            for c in range(n_chunks):
+                table = pq.read_table(self.chunks / chunk_name(c), schema=schema)
+                writer.write_table(table)
+                if csv_writer is not None:
+                    csv_writer.write_table(table)
+                errors = table.column("error")
+                n = len(errors) - errors.null_count
+                if n:
+                    failed += n
+                    rows = table.filter(pc.is_valid(errors)).select(["point", "error"]).to_pylist()
+                    failures.extend({"point": r["point"], "chunk": c, "error": r["error"]}
+                                    for r in rows[: max(0, max_listed - len(failures))])
+            writer.close()
+            writer = None
+            os.replace(tmp, target)
+            if csv_writer is not None:
+                csv_writer.close()
+                csv_writer = None
+                os.replace(csv_tmp, csv_target)
+        finally:
+            if writer is not None:
+                writer.close()
+            if csv_writer is not None:
+                csv_writer.close()
+            tmp.unlink(missing_ok=True)
+            csv_tmp.unlink(missing_ok=True)
+        return failed, failures
+
+
+def read_results(out_dir: str | os.PathLike[str]) -> Any:
+    """A sweep's results as a pyarrow Table sorted by point: ``results.parquet`` when the sweep finished,
+    else the chunks written so far (an interrupted sweep). Analyses and plots start here; they never rerun."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out_dir)
+    if (out / "results.parquet").is_file():
+        table = pq.read_table(out / "results.parquet")
+    else:
+        files = sorted((out / "chunks").glob("chunk-*.parquet"))
+        if not files:
+            raise InputError(str(out), "", "holds no sweep results", "a folder written by 'csto-sim sweep'")
+        table = pa.concat_tables(pq.read_table(f) for f in files)
+    return table.sort_by("point")
