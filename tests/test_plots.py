@@ -115,3 +115,104 @@ def test_summary_json_is_what_the_outcome_figure_reads(tmp_path):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["outcome_probabilities"] == res.outcome_probabilities
     assert sum(summary["outcome_probabilities"][lvl] for lvl in LEVELS) == pytest.approx(1.0)
+
+
+# --- from saved folders: sweeps and runs through the command line ---------------------------------
+
+from model.cli import main  # noqa: E402
+from model.plots import data as plot_data  # noqa: E402
+from model.plots.draw import approval_grids  # noqa: E402
+
+SWEEP = """format: csto-sim/experiment-1
+name: tiny-map
+scenarios: [scenarios/historical/kazakhstan-2022.yaml, scenarios/whatif/hypothetical-request.yaml]
+vary:
+  influence: {values: [0.0, 0.5, 1.0]}
+  threat_scale: {values: [0.0, 0.25, 1.0, 2.0]}
+design: full_factorial
+replications: 100
+seed: 7
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep")
+    exp = root / "tiny.yaml"
+    exp.write_text(SWEEP)
+    assert main(["sweep", str(exp), "--out", str(root / "out"), "--workers", "1", "--quiet"]) == 0
+    return root / "out"
+
+
+def test_sweep_heatmap_is_the_grid_of_the_results_table(sweep_folder):
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(sweep_folder / "results.parquet").to_pylist()
+    axes, grids = approval_grids(plot_data.load(sweep_folder))
+    assert list(grids) == ["kazakhstan-2022", "hypothetical-request"]
+    for row in table:
+        i = list(axes["y"]).index(row["threat_scale"])
+        j = list(axes["x"]).index(row["influence"])
+        assert grids[row["scenario"]][i, j] == pytest.approx(row["p_deployment"])
+
+
+def test_plot_draws_every_supported_figure_of_a_sweep(sweep_folder, tmp_path, capsys):
+    assert main(["plot", str(sweep_folder), "--out", str(tmp_path / "figs")]) == 0
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["approval-map.png", "oat.png", "outcomes.png"]
+
+
+def test_plot_a_run_folder_in_every_format(tmp_path, capsys):
+    assert main(["run", "kazakhstan-2022", "-n", "200", "--out", str(tmp_path / "run")]) == 0
+    for fmt in ("png", "svg", "pdf"):
+        assert main(["plot", str(tmp_path / "run"), "--format", fmt, "--out", str(tmp_path / fmt)]) == 0
+        names = sorted(p.name for p in (tmp_path / fmt).iterdir())
+        assert names == sorted(f"{k}.{fmt}" for k in ("outcomes", "days", "troops", "objections", "trace"))
+
+
+def test_run_and_replay_draw_their_own_figures(tmp_path, capsys):
+    assert main(["run", "kyrgyzstan-2010-06", "-n", "200", "--plot", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "trace.png").is_file()
+    assert main(["replay", "-n", "200", "--plot", str(tmp_path / "replay")]) == 0
+    image = mpimg.imread(tmp_path / "replay" / "replay-outcomes.png")
+    assert image.shape[1] == 1200
+
+
+def _corrupt_summary(folder):
+    (folder / "summary.json").write_text("{not json")
+
+
+def _other_version(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format"] = "csto-sim/run-99"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _truncated_parquet(folder):
+    data = (folder / "replications.parquet").read_bytes()
+    (folder / "replications.parquet").write_bytes(data[: len(data) // 2])
+
+
+def _no_manifest(folder):
+    (folder / "manifest.json").unlink()
+
+
+@pytest.mark.parametrize(("damage", "fragment"), [
+    (_corrupt_summary, "summary.json: is not valid JSON"),
+    (_other_version, "'csto-sim/run-99' is not a results format"),
+    (_truncated_parquet, "replications.parquet: cannot be read as Parquet"),
+    (_no_manifest, "manifest.json: missing"),
+])
+def test_a_damaged_results_folder_is_one_line_and_exit_2(tmp_path, capsys, damage, fragment):
+    assert main(["run", "kazakhstan-2022", "-n", "50", "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    damage(tmp_path / "run")
+    assert main(["plot", str(tmp_path / "run"), "--out", str(tmp_path / "figs")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and fragment in err[0]
+    assert not (tmp_path / "figs").exists()
+
+
+def test_a_missing_results_folder_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["plot", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such folder" in err[0]

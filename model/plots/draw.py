@@ -156,7 +156,8 @@ def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, 
     """The figures a sweep supports: by default every kind its design allows."""
     numeric = _numeric_factors(sweep)
     available = ["outcomes"]
-    if len(numeric) >= 2:
+    one_at_a_time = sweep.manifest.get("design", {}).get("method") == "one_at_a_time"
+    if len(numeric) >= 2 and not one_at_a_time:
         available.append("approval-map")
     if numeric:
         available.append("oat")
@@ -182,7 +183,7 @@ def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, 
                                  f"When is a deployment approved? P(deployment): {name}", _subtitle(sweep),
                                  _markers(sweep, axes["x_name"], axes["y_name"], list(grids)))
         elif kind == "oat":
-            fig = _oat_figure(sweep, numeric[0]["name"], ok, scenarios, name)
+            fig = _oat_figure(sweep, [f["name"] for f in numeric], ok, scenarios, name)
         else:  # rules
             rules = list(dict.fromkeys(sweep.column("rule")[ok]))
             cases = list(dict.fromkeys(scenarios[ok]))
@@ -195,23 +196,45 @@ def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, 
     return paths
 
 
-def _oat_figure(sweep: SweepData, factor: str, ok: np.ndarray, scenarios: np.ndarray, name: str):
-    x = sweep.column(factor)
-    sel = ok & ~np.isnan(x)
-    cases = list(dict.fromkeys(scenarios[sel]))
-    series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if len(cases) == 1:
-        for lvl in LEVELS:
-            xs, _, grid = probability_grid(x[sel], np.zeros(sel.sum()), sweep.column(f"p_{lvl}")[sel])
-            series[lvl] = (xs, grid[0])
-    else:
-        for c in cases:
-            s2 = sel & (scenarios == c)
-            xs, _, grid = probability_grid(x[s2], np.zeros(s2.sum()), sweep.column("p_deployment")[s2])
-            series[f"{c}: deployment"] = (xs, grid[0])
-    base = float(getattr(Parameters(), factor)) if factor in SPECS else None
-    return F.oat_lines(factor, x, series, int(sweep.manifest.get("replications") or 1),
-                       f"One factor at a time: {factor} ({name})", _subtitle(sweep), base)
+def _oat_figure(sweep: SweepData, factors: Sequence[str], ok: np.ndarray, scenarios: np.ndarray, name: str):
+    """Each numeric factor against the outcome probabilities, averaged over the other factors (in a
+    one-at-a-time design the others sit at their baseline)."""
+    panels: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+    columns = {f: sweep.column(f) for f in factors}
+    one_at_a_time = sweep.manifest.get("design", {}).get("method") == "one_at_a_time"
+    # In a one-at-a-time design every factor sits at its baseline, its most frequent value, in the rows
+    # that vary another factor: a factor's line uses only the rows where all the others are at baseline.
+    baseline = {f: _mode(v[~np.isnan(v)]) for f, v in columns.items()}
+    for factor in factors:
+        x = columns[factor]
+        sel = ok & ~np.isnan(x)
+        if one_at_a_time:
+            for other in factors:
+                if other != factor:
+                    sel &= columns[other] == baseline[other]
+        cases = list(dict.fromkeys(scenarios[sel]))
+        series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if len(cases) == 1:
+            for lvl in LEVELS:
+                xs, _, grid = probability_grid(x[sel], np.zeros(sel.sum()), sweep.column(f"p_{lvl}")[sel])
+                series[lvl] = (xs, grid[0])
+        else:
+            for c in cases:
+                s2 = sel & (scenarios == c)
+                xs, _, grid = probability_grid(x[s2], np.zeros(s2.sum()), sweep.column("p_deployment")[s2])
+                series[f"{c}: deployment"] = (xs, grid[0])
+        panels[factor] = series
+    defaults = Parameters()
+    baselines = {f: float(getattr(defaults, f)) if f in SPECS else None for f in factors}
+    return F.oat_lines(panels, int(sweep.manifest.get("replications") or 1),
+                       f"One factor at a time: {name}", _subtitle(sweep), baselines)
+
+
+def _mode(values: np.ndarray) -> float:
+    if values.size == 0:
+        return float("nan")
+    uniq, counts = np.unique(values, return_counts=True)
+    return float(uniq[np.argmax(counts)])
 
 
 def _observed_outcomes(sweep: SweepData, cases: Sequence[str]) -> dict[str, str | None]:

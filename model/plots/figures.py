@@ -179,26 +179,36 @@ def approval_map(x: np.ndarray, y: np.ndarray, grids: Mapping[str, np.ndarray], 
     return fig
 
 
-def oat_lines(factor: str, x: np.ndarray, series: Mapping[str, tuple[np.ndarray, np.ndarray]], replications: int,
-              title: str, subtitle: str, baseline: float | None = None):
-    """One-at-a-time sweep: the probability of each ladder level (or each case's deployment) against one
-    factor, with 95% Wilson intervals."""
-    fig, ax = new_figure(height=4.0)
-    for i, (label, (xs, p)) in enumerate(series.items()):
-        order = np.argsort(xs)
-        xs, p = np.asarray(xs)[order], np.asarray(p)[order]
-        lo, hi = wilson_interval(p * replications, np.full(p.shape, replications))
-        colour = LEVEL_COLOURS.get(label, CATEGORY_COLOURS[i % 10])
-        ax.plot(xs, p, color=colour, marker="o", markersize=3, label=label, gid=f"line-{label}")
-        ax.fill_between(xs, lo, hi, color=colour, alpha=0.25, linewidth=0)
-    if baseline is not None:
-        ax.axvline(baseline, color="black", linestyle=":", linewidth=0.8, label="default")
-    ax.set_xlabel(factor)
-    ax.set_ylabel("probability (95% Wilson interval)")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"{title}\n{subtitle}", loc="left")
-    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.tight_layout()
+def oat_lines(panels: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]], replications: int, title: str,
+              subtitle: str, baselines: Mapping[str, float | None] | None = None):
+    """One-at-a-time sweeps: for each factor (a panel), the probability of each ladder level (or each
+    case's deployment) against the factor's value, with 95% Wilson intervals."""
+    names = list(panels)
+    ncols = min(3, len(names))
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=2.7 * nrows + 1.2, squeeze=False, sharey=True)
+    for ax, factor in zip(axes.flat, names, strict=False):
+        for i, (label, (xs, p)) in enumerate(panels[factor].items()):
+            order = np.argsort(xs)
+            xs, p = np.asarray(xs, dtype=float)[order], np.asarray(p, dtype=float)[order]
+            lo, hi = wilson_interval(p * replications, np.full(p.shape, replications))
+            colour = LEVEL_COLOURS.get(label, CATEGORY_COLOURS[i % 10])
+            ax.plot(xs, p, color=colour, marker="o", markersize=3, label=label, gid=f"line-{factor}-{label}")
+            ax.fill_between(xs, lo, hi, color=colour, alpha=0.25, linewidth=0)
+        base = (baselines or {}).get(factor)
+        if base is not None:
+            ax.axvline(base, color="black", linestyle=":", linewidth=0.8, label="default")
+        ax.set_xlabel(factor)
+        ax.set_ylim(-0.02, 1.02)
+    for row in axes:
+        row[0].set_ylabel("probability (95% Wilson)")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, ncols=min(5, len(labels)), loc="lower center", frameon=False, fontsize=8)
+    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.6 / height))
     return fig
 
 
@@ -206,9 +216,9 @@ def rule_comparison(cases: Sequence[str], rules: Sequence[str], probabilities: M
                     observed: Mapping[str, str | None], title: str, subtitle: str):
     """The outcome distribution of each case under each decision rule: one panel per case, one stacked
     bar per rule, the observed outcome marked."""
-    ncols = min(3, len(cases))
+    ncols = min(2, len(cases))
     nrows = int(np.ceil(len(cases) / ncols))
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=2.3 * nrows + 1.0, squeeze=False, sharex=True)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=1.9 * nrows + 1.0, squeeze=False, sharex=True)
     for ax, case in zip(axes.flat, cases, strict=False):
         y = np.arange(len(rules))[::-1]
         left = np.zeros(len(rules))
