@@ -19,6 +19,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..params import SPECS
+from ..reading import Reader
+from ..reading import kind as _kind
 from ..rules import RULES
 from ..scenario import CATEGORIES, NUMERIC, Case, list_case_files, load_scenario, read_yaml, scenarios_root, with_facts
 from ..simulate import MAX_REPLICATIONS
@@ -181,50 +183,8 @@ class Experiment:
         return h.hexdigest()
 
 
-class _Reader:
-    def __init__(self, where: str):
-        self.where = where
-
-    def fail(self, path: str, problem: str, allowed: str | None = None) -> InputError:
-        return InputError(self.where, path, problem, allowed)
-
-    def mapping(self, node: Any, path: str, required: tuple[str, ...] = (),
-                optional: tuple[str, ...] = ()) -> dict[str, Any]:
-        if not isinstance(node, dict):
-            raise self.fail(path or "(top level)", f"expected a mapping, got {_kind(node)}", "a mapping of keys")
-        allowed = required + optional
-        for key in node:
-            if not isinstance(key, str) or key not in allowed:
-                raise self.fail(_join(path, str(key)), "unknown key", ", ".join(allowed))
-        for key in required:
-            if key not in node:
-                raise self.fail(_join(path, key), "missing", "see docs/sweeps.md")
-        return node
-
-    def number(self, node: Any, path: str, low: float = -math.inf, high: float = math.inf) -> float:
-        if isinstance(node, bool) or not isinstance(node, (int, float)) or not math.isfinite(node):
-            raise self.fail(path, f"expected a number, got {_kind(node)}", f"a number from {low:g} to {high:g}")
-        if not low <= node <= high:
-            raise self.fail(path, f"{node:g} is out of range", f"{low:g} to {high:g}")
-        return float(node)
-
-    def whole(self, node: Any, path: str, low: int, high: int) -> int:
-        if isinstance(node, bool) or not isinstance(node, int):
-            raise self.fail(path, f"expected a whole number, got {_kind(node)}", f"{low:,} to {high:,}")
-        if not low <= node <= high:
-            raise self.fail(path, f"{node:,} is out of range", f"{low:,} to {high:,}")
-        return node
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(node: Any) -> str:
-    if node is None:
-        return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: f"the text {node!r}", bool: f"the boolean {node}"}.get(
-        type(node), f"{type(node).__name__} {node!r}")
+class _Reader(Reader):
+    doc = "docs/sweeps.md"
 
 
 def factor_names() -> tuple[str, ...]:
