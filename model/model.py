@@ -92,7 +92,8 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
         strategic_value=value,
         readiness=caps.readiness,
         legal_relief=caps.legal_relief,
-        force=caps.force,
+        # Before a standing force exists, an ad hoc coalition is sized like the organisation's later force.
+        force=caps.force if caps.force > 0 else max((c.force for c in org.capabilities), default=0.0),
         agenda_levels=org.agenda_levels,
     )
 

@@ -231,7 +231,7 @@ HISTORICAL = [
     pytest.param({"organisation": "../../etc/passwd"}, "organisation", "is not allowed", None,
                  id="organisation-path"),
     # -- a year with no roster
-    pytest.param({"date": "1985"}, "date", "1985-01-01: no roster of csto in that year", "dates from 1994-04-01 on",
+    pytest.param({"date": "1985"}, "date", "1985-01-01: no roster of csto in that year", "dates from 1992-05-01 on",
                  id="date-1985-no-roster"),
     # -- what a historical file may not hold
     pytest.param({"overrides": {"perceptions": {"Russia": {"stake_shift": 1, "source": "what if"}}}}, "overrides",
