@@ -15,7 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .analysis import cli as analysis_cli
+from .calibrate import cli as calibrate_cli
 from .errors import InputError
+from .explorer import cli as explore_cli
 from .ladder import LEVELS
 from .params import SPECS, ParameterError, Parameters
 from .plots import data as plot_data
@@ -99,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", action="store_true", help="print the first replication round by round")
     run.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw this run's figures into DIR")
     run.add_argument("--format", choices=FORMATS, default="png", help="figure format for --plot (default png)")
+    run.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                     help="draw each replication's parameters from this calibration's posterior (csto-sim calibrate)")
 
     replay = sub.add_parser("replay", parents=[common], help="run every historical case and compare")
     replay.add_argument("--scenarios", type=Path, default=None, help="folder of scenarios (default: ./scenarios)")
@@ -115,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="list cases, decision rules and parameters")
     lst.add_argument("--scenarios", type=Path, default=None, help="folder of scenarios (default: ./scenarios)")
     sweep_cli.add_parser(sub)
+    explore_cli.add_parser(sub)
+    calibrate_cli.add_parser(sub)
+    analysis_cli.add_parser(sub)
     return parser
 
 
@@ -212,7 +220,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InputError("command line", "--out", f"{exc.where}: {exc.problem}", exc.allowed) from None
     if args.plot is not None:
         _check_plot_dir(args.plot)
-    res = simulate(case, args.replications, args.seed, rule=args.rule, params=params, trace=True)
+    if args.posterior is not None:
+        from .calibrate.posterior import simulate_posterior
+
+        res = simulate_posterior(case, args.posterior, args.replications, args.seed, rule=args.rule,
+                                 overrides=dict(args.settings), trace=True)
+    else:
+        res = simulate(case, args.replications, args.seed, rule=args.rule, params=params, trace=True)
     if args.out is not None:
         res.write(args.out)
     if args.plot is not None:
@@ -226,6 +240,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         print(format_run(res))
+        if args.posterior is not None:
+            print(f"(parameters drawn per replication from the posterior in {args.posterior}: "
+                  f"{res.posterior['sets_drawn']} of its {res.posterior['sets']} sets)")
         if args.trace:
             print(format_trace(res))
         if args.out is not None:
@@ -301,7 +318,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "replay": cmd_replay, "list": cmd_list, "sweep": sweep_cli.run, "plot": cmd_plot}
+COMMANDS = {"run": cmd_run, "replay": cmd_replay, "list": cmd_list, "sweep": sweep_cli.run, "plot": cmd_plot,
+            "explore": explore_cli.run, **calibrate_cli.COMMANDS, **analysis_cli.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -54,161 +54,243 @@ class Parameters:
         1.0, 0.0, 3.0,
         "Multiplier of every member's perceived threat from the crisis (not of the lead state's strategic stake).",
         'S001: differing threat perceptions are the second institutional barrier.',
+        prior=(0.5, 2.0),
+        prior_reason=('A multiplier of about 1: from half to twice the threat the mechanisms compute (S001 gives no '
+                      'figure).'),
     )
     w_region: float = param(
         1.0, 0.0, 3.0,
         "Weight of the crisis's severity for a member in the requester's regional security complex.",
         'S001: three regional security complexes (Central Asia, Eastern Europe, South Caucasus).',
+        prior=(0.3, 2.0),
+        prior_reason='Weight relative to action_cost = 1: a third to twice; S001 names the complexes, not a weight.',
     )
     out_of_region_interest: float = param(
         0.3, 0.0, 1.0,
         "Share of that interest kept by a member outside the requester's region.",
         'S002: Belarus has no political interests in Central Asia and vice versa.',
+        prior=(0.0, 0.6),
+        prior_reason=("S002: Belarus has no political interests in Central Asia, so well under half of an insider's "
+                      'interest.'),
     )
     w_border: float = param(
         0.3, 0.0, 2.0,
         'Added threat for a member sharing a land border with the requester.',
         'S003: the 7,644 km largely unprotected border; unrest could spread to Russia.',
+        prior=(0.0, 1.0),
+        prior_reason=('An added threat, at most that of the region itself (w_region about 1); S003 gives the direction '
+                      'only.'),
     )
     w_spillover: float = param(
         0.5, 0.0, 2.0,
         'Added threat for a member receiving refugees or fighters from the crisis.',
         "S003: unrest 'could easily spread'; a 'chain reaction' in the region (model assumption for the weight).",
+        prior=(0.0, 1.5),
+        prior_reason='Weight relative to action_cost = 1: none to one and a half; S003 gives the direction only.',
     )
     w_contagion: float = param(
         1.0, 0.0, 3.0,
         "Weight of the fear of regime contagion ('colour revolution') for insecure regimes.",
         'S001, S003: leaders fear colour revolutions spreading; Putin, 10 Jan 2022 (S000).',
+        prior=(0.3, 2.0),
+        prior_reason='Weight relative to action_cost = 1: a third to twice; S001, S003, S000 give the direction only.',
     )
     severity_deaths_full: float = param(
         1000.0, 10.0, 100000.0,
         'Deaths at the time of the request at which severity saturates (log scale).',
         'Model assumption: severity grows with the log of the death toll.',
+        prior=(200.0, 5000.0),
+        prior_reason=('Saturation between the hundreds killed in Osh 2010 and Kazakhstan 2022 and the thousands in '
+                      'Karabakh 2020 (casebook, case files).'),
     )
     w_obligation: float = param(
         0.5, 0.0, 3.0,
         "Stake of every member in honouring a clear Art. 4 obligation (the alliance's credibility), per unit of mandate.",
         "S003: the 'paper tiger' reputation; S002: commitment issues cast doubt on the organization's utility.",
+        prior=(0.0, 1.5),
+        prior_reason=('Weight relative to action_cost = 1: none to one and a half (S003, S002 give the direction '
+                      'only).'),
     )
     severity_floor: float = param(
         0.2, 0.0, 1.0,
         "Severity of a crisis that has killed nobody yet (a force massing at the border), before its scope.",
         "Model assumption; casebook: the May 2021 incursion into Armenia had killed nobody at the request.",
+        prior=(0.0, 0.5),
+        prior_reason=('A crisis that has killed nobody is at most half as severe as one at saturation (model '
+                      'assumption).'),
     )
     # --- the lead state (Russia's weight: S001, S002) ----------------------------------------------
     w_strategic: float = param(
         1.0, 0.0, 5.0,
         "Weight of the requester's strategic value in the lead state's stake, per unit of crisis.",
         "S001: Kazakhstan a 'senior partner'; S003: border, ethnic Russians, Baikonur.",
+        prior=(0.3, 3.0),
+        prior_reason=('Weight relative to action_cost = 1: a third to three times (S001, S003 give the direction '
+                      'only).'),
     )
     influence: float = param(
         0.6, 0.0, 1.0,
         "Pull of the lead state's position on each member per round, times the member's dependence.",
         "S001: decisions 'largely influenced by Moscow's interests'; S003: Russia's influence over Armenia and Belarus.",
+        prior=(0.2, 1.0),
+        prior_reason=("S001: decisions 'largely influenced by Moscow's interests': a pull of at least a fifth, up to "
+                      'the bound.'),
     )
     w_adversary: float = param(
         1.0, 0.0, 3.0,
         "Lead state's cost of taking sides against an adversary it courts or brokers with.",
         'S002: Russia preferred to broker between Armenia and Azerbaijan (2020).',
+        prior=(0.3, 2.0),
+        prior_reason='Weight relative to action_cost = 1: a third to twice (S002 gives the direction only).',
     )
     w_commitments: float = param(
         0.5, 0.0, 3.0,
         "Lead state's cost of a measure when it has competing commitments elsewhere.",
         'S003: Kazakhstan could draw attention and resources from Ukraine.',
+        prior=(0.0, 1.5),
+        prior_reason='Weight relative to action_cost = 1: none to one and a half (S003 gives the direction only).',
     )
     # --- costs of collective action ----------------------------------------------------------------
     action_cost: float = param(
         1.0, 0.0, 3.0,
         'Cost of a measure per unit of intrusiveness (troops abroad cost more than a statement).',
         'S000: Charter Art. 3, political means preferred.',
+        prior=(0.5, 1.5),
+        prior_reason=("The numeraire of the other weights' priors; varied by half either way to show how far the "
+                      'thresholds and the noise pin the scale of utility.'),
     )
     w_legal: float = param(
         3.0, 0.0, 6.0,
         'Cost of a measure that lacks a mandate under the collective-defence clause.',
         'S002: the CSTO held that Art. 4 needs an external armed attack; S003 (Kyrgyzstan 2010).',
+        prior=(1.0, 5.0),
+        prior_reason=('S002: the CSTO held that Art. 4 needs an external armed attack, a strong objection: one to five '
+                      'times action_cost.'),
     )
     framing_credit: float = param(
         0.65, 0.0, 1.0,
         'Share of the missing mandate restored when the requester frames internal unrest as external.',
         "S002: 'false externalization' of domestic tensions; S004: 'international terrorist groups'.",
+        prior=(0.3, 0.9),
+        prior_reason=("S002: 'false externalization' restores much but not all of a mandate: between about a third and "
+                      'nine tenths.'),
     )
     w_sovereignty: float = param(
         1.0, 0.0, 3.0,
         "Precedent cost to a member of intruding in another member's internal affairs, times its independence.",
         "S001: Charter Art. 5; Karimov's sovereignty concerns (2010).",
+        prior=(0.3, 2.0),
+        prior_reason='Weight relative to action_cost = 1: a third to twice (S001 gives the direction only).',
     )
     w_cross_pressure: float = param(
         1.0, 0.0, 3.0,
         "Cost to a member of taking sides against a state it has ties with (or that state's patron).",
         'S002: Turkic formats make siding with Armenia against Azerbaijan awkward.',
+        prior=(0.3, 2.0),
+        prior_reason='Weight relative to action_cost = 1: a third to twice (S002 gives the direction only).',
     )
     w_legitimacy: float = param(
         0.6, 0.0, 3.0,
         'Cost of backing a government of doubtful legitimacy, for regimes that fear revolutions.',
         "S001: Kyrgyzstan 2010 'political unrest and regime change'; casebook: interim government.",
+        prior=(0.0, 1.5),
+        prior_reason='Weight relative to action_cost = 1: none to one and a half (S001 gives the direction only).',
     )
     capability_cost: float = param(
         0.8, 0.0, 3.0,
         'Cost of a deployment without a ready collective force (falls with readiness).',
         'S000, S002: the rapid reaction force allows quick intervention.',
+        prior=(0.2, 2.0),
+        prior_reason=('Weight relative to action_cost = 1: a fifth to twice; it never acts in the training cases '
+                      '(readiness 1), so the posterior stays at the prior.'),
     )
     jurisdiction_relief: float = param(
         0.3, 0.0, 1.0,
         'Share of the legal cost of a deployment removed by a status-of-forces agreement.',
         "S001: the 2021 jurisdiction agreement is 'crucial' for the 2022 intervention.",
+        prior=(0.0, 0.6),
+        prior_reason=("S001 calls the 2021 agreement 'crucial', but a status-of-forces agreement removes part of the "
+                      'legal cost, not most of it (model assumption).'),
     )
     # --- deliberation ------------------------------------------------------------------------------
     peer_weight: float = param(
         0.1, 0.0, 0.5,
         "Weight of the other members' mean position in each member's revision per round.",
         'Friedkin & Johnsen (1990) opinion dynamics with stubbornness; model assumption.',
+        prior=(0.0, 0.3),
+        prior_reason=('Friedkin & Johnsen (1990): stubborn actors keep most weight on their own view; at most 0.3 on '
+                      'peers.'),
     )
     rounds: int = param(
         4, 1, 20,
         'Deliberation rounds before the council settles (positions are near their fixed point after four).',
         'Model assumption: rounds have no calendar meaning; days come from base_days and delays.',
+        prior=(2, 8),
+        prior_reason=('Positions are near their fixed point after about four rounds; two to eight (whole numbers) '
+                      'brackets it.'),
     )
     noise: float = param(
         0.2, 0.0, 2.0,
         "Standard deviation of each member's perception noise on its stake, per replication.",
         'Model assumption: unobserved idiosyncrasies of leaders.',
+        prior=(0.05, 0.6),
+        prior_reason='Idiosyncrasies small against a stake of order 1: a twentieth to 0.6 (model assumption).',
     )
     objection_threshold: float = param(
         0.45, 0.0, 3.0,
         'A member formally objects to a measure whose utility is below minus this value.',
         "casebook: consensus means 'no formal objection'.",
+        prior=(0.1, 1.5),
+        prior_reason='casebook: a formal objection is rare and costly; a tenth to one and a half times action_cost.',
     )
     delay_threshold: float = param(
         0.1, 0.0, 3.0,
         'A member that does not object delays its consent when utility is below minus this value.',
         'casebook: Belarus delayed its consent by days (June 2010).',
+        prior=(0.0, 0.5),
+        prior_reason=('casebook: delays (Belarus 2010) come from members only mildly opposed: up to half of '
+                      'action_cost.'),
     )
     # --- timing and forces -------------------------------------------------------------------------
     base_days: float = param(
         4.0, 0.0, 30.0,
         'Days from request to decision when the lead state is indifferent and nobody delays.',
         'casebook: about three days in June 2010 (request 11-12 June, decision 14 June).',
+        prior=(1.0, 8.0),
+        prior_reason=('casebook: about three days in June 2010, under a day in 2022: one to eight days when Russia is '
+                      'indifferent.'),
     )
     urgency: float = param(
         2.0, 0.0, 10.0,
         "How fast the lead state's keenness for the measure shortens the deliberation (per unit of utility).",
         'casebook: Kazakhstan 2022, agreement within hours of the request.',
+        prior=(0.5, 5.0),
+        prior_reason=('casebook: agreement within hours in 2022 and in days in 2010: keenness shortens the time by '
+                      'e^-0.5 to e^-5 per unit of utility.'),
     )
     delay_days: float = param(
         1.5, 0.0, 10.0,
         'Mean days added by each delaying member (exponentially distributed); half of it per rung that failed, '
         'and all of it for mobilising a deployment without a ready force.',
         'casebook: Belarus delayed by days (June 2010).',
+        prior=(0.5, 4.0),
+        prior_reason="casebook: Belarus delayed its consent 'by days' in 2010: half a day to four days.",
     )
     force_fraction: float = param(
         0.2, 0.0, 1.0,
         'Share of the collective force committed per unit of crisis severity.',
         'S002, S004: about 2,500 of the 18,000-strong force went to Kazakhstan.',
+        prior=(0.05, 0.5),
+        prior_reason=('S002, S004: about 2,500 of the 18,000-strong force went to Kazakhstan (a seventh) at a severity '
+                      'below 1: a twentieth to a half.'),
     )
     symbolic_share: float = param(
         0.3, 0.0, 1.0,
         'Relative contribution of a member that acquiesces rather than supports.',
         "S002: 'even in symbolic numbers'.",
+        prior=(0.05, 0.6),
+        prior_reason=("S002: 'even in symbolic numbers': an acquiescing member sends a small fraction of a supporter's "
+                      'share.'),
     )
     def __post_init__(self) -> None:
         for spec in SPECS.values():

@@ -26,7 +26,9 @@ MAX_FILE_BYTES = 1_000_000
 CASE_FORMAT = "csto-sim/case-1"
 ORGANISATION_FORMAT = "csto-sim/organisation-1"
 
-REGIONS = ("Central Asia", "Eastern Europe", "South Caucasus")
+#: Regional security complexes (S001: the CSTO's three); East Asia, South Asia and the Middle East for the
+#: SCO's other members (S000: China's strategic threats lie in East Asia, India's and Pakistan's in South Asia).
+REGIONS = ("Central Asia", "Eastern Europe", "South Caucasus", "East Asia", "South Asia", "Middle East")
 REGIMES = ("consolidated_autocracy", "electoral_autocracy", "hybrid", "democratising")
 
 #: Allowed values of the categorical facts of a case (the rubric is in docs/scenario-format.md).
