@@ -104,12 +104,15 @@ def legal_mandate(origin: str, territory: str, framing: str, mandate: dict[str, 
     The organisation's reading is data (``mandate`` in the organisation file). S002: in practice
     Art. 4 needs an external armed attack; forces are not used between members; S001/S002: an attack
     on territory that is not the member's de jure own is not covered. Internal unrest framed as
-    external regains ``framing_credit`` of the missing mandate (S002 'false externalization'; S004)."""
+    external regains ``framing_credit`` of the gap to the clause's mandate for an external attack
+    (S002 'false externalization'; S004)."""
     if origin == "member_state":
         return mandate["member_state"]
     if origin == "internal":
         base = mandate["internal"]
-        return base + framing_credit * (1.0 - base) if framing == "external" else base
+        # An external framing borrows the mandate of an external attack, as far as the clause gives one
+        # (an organisation without a collective-defence clause gains nothing from the framing).
+        return base + framing_credit * max(mandate["external_de_jure"] - base, 0.0) if framing == "external" else base
     return mandate[f"external_{territory}"]
 
 

@@ -91,7 +91,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--resamples", type=_whole(10, 100_000), default=DEFAULT_RESAMPLES, metavar="B",
                    help=f"bootstrap resamples for the confidence intervals (default {DEFAULT_RESAMPLES:,})")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="output folder (default: results/sensitivity-<experiment>-<method>)")
+                   help="output folder (default: results/sensitivity/<experiment>-<method>)")
     p.add_argument("--workers", "-w", type=_workers, default=None, metavar="N",
                    help=f"worker processes (default: the cores, here {default_workers()})")
     p.add_argument("--format", choices=FORMATS, default="png", help="figure format (default png)")
@@ -281,7 +281,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                              f"at most {MAX_COMBINATIONS}")
     if not exp.factors:
         raise InputError(exp.path, "vary", "no factors to analyse", "at least one factor")
-    out = args.out if args.out is not None else Path("results") / f"sensitivity-{exp.name}-{method}"
+    out = args.out if args.out is not None else Path("results") / "sensitivity" / f"{exp.name}-{method}"
     prepare_out(out)
     report, table = run_sensitivity(exp, method, n, levels or DEFAULT_LEVELS, args.workers or default_workers(),
                                     args.resamples, sys.stderr, quiet=args.quiet or args.json)
@@ -390,6 +390,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
             "limits": {**{k: list(v) for k, v in b.box.numeric.items() if k in b.restricted},
                        **{k: sorted(map(str, v)) for k, v in b.box.categorical.items() if k in b.restricted}},
             "selected": b.selected,
+            "peeled": {"coverage": b.peeled.coverage, "density": b.peeled.density, "mass": b.peeled.mass,
+                       "restricted": b.peeled.restricted},
             "trajectory": [{"coverage": p.coverage, "density": p.density, "mass": p.mass, "restricted": p.restricted}
                            for p in b.trajectory],
         } for b in boxes],
@@ -397,6 +399,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     figure = None
     if boxes:
         figure = peeling_tradeoff([b["trajectory"] for b in report["boxes"]], [b["selected"] for b in report["boxes"]],
+                                  [(b["coverage"], b["density"]) for b in report["boxes"]],
                                   f"PRIM peeling trajectory: {report['event']}",
                                   f"{name}: {report['points']:,} points, {report['events']:,} with the event")
     files = {"prim.json": json.dumps(report, indent=2, default=_jsonable) + "\n",
@@ -414,12 +417,15 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print("no box: the event never happens at these points")
     for k, b in enumerate(report["boxes"], 1):
         print(f"\nbox {k}: {b['rule']}")
-        if b["density"] < args.min_density:
+        if b["peeled"]["density"] < args.min_density:
             print(f"  (no box on the peeling trajectory reaches density {args.min_density:g}: this is the best "
                   "trade-off, the largest coverage x density)")
         print(f"  coverage {b['coverage']:.3f}  density {b['density']:.3f}  mass {b['mass']:.3f}  "
-              f"({b['events']:,} events in {b['points']:,} points; peeling step {b['selected']} of "
-              f"{len(b['trajectory']) - 1})")
+              f"({b['events']:,} events in {b['points']:,} points)")
+        p = b["peeled"]
+        print(f"  peeling step {b['selected']} of {len(b['trajectory']) - 1}: coverage {p['coverage']:.3f}, density "
+              f"{p['density']:.3f}, {p['restricted']} restricted; then pruned to {len(b['restricted'])} restrictions"
+              + ("" if args.no_paste else " and pasted"))
     print(f"\nwrote {', '.join(str(p) for p in written)}")
     return 0
 

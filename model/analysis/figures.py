@@ -27,10 +27,12 @@ def sensitivity_bars(report: dict[str, Any]):
     for ax, (case, out, res) in zip(axes.flat, panels, strict=False):
         rows = [r for r in res["rows"] if "factor" in r and r["factor"] in factors and "mean" not in r]
         many = len(report["cases"]) > 1
-        ax.set_title(f"{case['scenario']}: {OUTPUTS[out]}" if many else OUTPUTS[out], fontsize=10, loc="left")
+        ax.set_title(f"{case['scenario']}: {OUTPUTS[out]}" if many else OUTPUTS[out], fontsize=9 if many else 10,
+                     loc="left")
         if not rows:
-            ax.text(0.5, 0.5, "not computed\n" + "\n".join(res["notes"][:1]), ha="center", va="center",
-                    transform=ax.transAxes, fontsize=8, wrap=True)
+            ax.text(0.5, 0.5, (res["notes"] or ["not computed"])[0].replace(": ", ":\n", 1), ha="center",
+                    va="center", transform=ax.transAxes, fontsize=8, wrap=True)
+            ax.set_xticks([])
             ax.set_yticks([])
             continue
         if report["method"] == "sobol":
@@ -70,9 +72,11 @@ def sensitivity_bars(report: dict[str, Any]):
     return fig
 
 
-def peeling_tradeoff(trajectories: list[list[dict[str, Any]]], selected: list[int], title: str, subtitle: str):
+def peeling_tradeoff(trajectories: list[list[dict[str, Any]]], selected: list[int], final: list[tuple[float, float]],
+                     title: str, subtitle: str):
     """Coverage against density along each box's peeling trajectory, coloured by the number of restricted
-    dimensions; the selected boxes ringed and numbered."""
+    dimensions; the box selected on each trajectory ringed, and the final box (after pruning and pasting)
+    marked with a cross and numbered."""
     fig, ax = new_figure(height=4.6)
     pts = [(b, p) for b, traj in enumerate(trajectories) for p in traj]
     dims = np.array([p["restricted"] for _, p in pts])
@@ -80,12 +84,16 @@ def peeling_tradeoff(trajectories: list[list[dict[str, Any]]], selected: list[in
     cmap = __import__("matplotlib").colormaps["cividis"].resampled(max(top + 1, 2))
     sc = ax.scatter([p["coverage"] for _, p in pts], [p["density"] for _, p in pts], c=dims, cmap=cmap,
                     vmin=-0.5, vmax=top + 0.5, s=18, edgecolor="none", gid="trajectory")
-    for b, (traj, sel) in enumerate(zip(trajectories, selected, strict=True)):
+    for b, (traj, sel, (cov, dens)) in enumerate(zip(trajectories, selected, final, strict=True)):
         p = traj[sel]
         ax.scatter([p["coverage"]], [p["density"]], s=120, facecolor="none", edgecolor="#D55E00", linewidth=1.6,
-                   gid=f"selected-{b + 1}")
-        ax.annotate(f"box {b + 1}", (p["coverage"], p["density"]), xytext=(6, -12), textcoords="offset points",
-                    fontsize=9, color="#D55E00")
+                   gid=f"selected-{b + 1}", label="selected on the trajectory" if b == 0 else None)
+        ax.plot([p["coverage"], cov], [p["density"], dens], color="#D55E00", linewidth=0.8, linestyle=":")
+        ax.scatter([cov], [dens], marker="X", s=70, color="#D55E00", gid=f"box-{b + 1}",
+                   label="box (pruned and pasted)" if b == 0 else None)
+        ax.annotate(f"box {b + 1}", (cov, dens), xytext=(6, -12), textcoords="offset points", fontsize=9,
+                    color="#D55E00")
+    ax.legend(frameon=False, loc="lower left", fontsize=8)
     cbar = fig.colorbar(sc, ax=ax, ticks=range(top + 1))
     cbar.set_label("restricted dimensions")
     ax.set_xlim(-0.02, 1.02)

@@ -29,7 +29,8 @@ report then says so). **Covering**: the points of a
 selected box are then removed and PRIM runs again on the rest, for up to ``max_boxes`` boxes, while the
 new box's density reaches ``min_density`` and it covers at least ``min_coverage`` of the events.
 
-**Measures.** Coverage: the share of all events (in the data given to that box) that fall in the box.
+**Measures.** Coverage: the share of all the events that fall in the box (also along the trajectories of
+later boxes, found on the points left).
 Density: the share of the points in the box where the event happens. Mass: the share of points in it.
 Restricted dimensions: inputs whose limits are narrower than the data's.
 """
@@ -91,9 +92,14 @@ class PrimBox:
     n_points: int
     n_events: int
     restricted: list[str]
-    trajectory: list[TrajectoryPoint] = field(default_factory=list)
-    selected: int = 0  # index of the selected box in the trajectory (before pasting)
+    trajectory: list[TrajectoryPoint] = field(default_factory=list)  # coverage: share of all the events
+    selected: int = 0  # index of the selected box in the trajectory (before pruning and pasting)
     rule: str = ""
+
+    @property
+    def peeled(self) -> TrajectoryPoint:
+        """The box selected on the trajectory, before pruning and pasting."""
+        return self.trajectory[self.selected]
 
 
 def _stats(inside: np.ndarray, y: np.ndarray, total_events: int, n: int) -> tuple[float, float, float]:
@@ -263,6 +269,9 @@ def prim(x: Mapping[str, np.ndarray], y: np.ndarray, numeric: list[str], categor
         xs = {k: v[remaining] for k, v in x.items()}
         ys = y[remaining]
         traj = peel(xs, ys, numeric, categorical, alpha, mass_min, objective, start=full_box(xs, numeric, categorical))
+        share = ys.sum() / total  # state coverage as a share of all the events, not of those left by earlier boxes
+        for point in traj:
+            point.coverage *= share
         idx = select(traj, min_density)
         chosen = traj[idx].box
         full_rest = full_box(xs, numeric, categorical)

@@ -173,6 +173,9 @@ class ExplorerModel(CouncilModel):
             contribution=d.contribution[:, order], trace=trace_rows)
 
     def step(self) -> None:
+        if self.error is not None:  # nothing was run: nothing to replay
+            self.running = False
+            return
         if self.decision is None:  # deliberating (inside run_model)
             super().step()
             return

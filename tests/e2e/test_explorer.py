@@ -86,6 +86,8 @@ def test_a_bad_value_is_a_message_not_an_exception(kwargs, message):
     assert message in model.error
     assert "\n" not in model.error
     assert model.running is False
+    model.step()  # Step in the page after a bad value: nothing happens
+    assert model.running is False and model.result is None
 
 
 def test_settings_text():
@@ -235,7 +237,6 @@ def test_the_page_in_chromium(tmp_path):
         pytest.skip('the viz extra is not installed (pip install -e ".[test,viz]")')
     expect = sync_api.expect
     _ensure_assets()
-    started = time.monotonic()
     server = Server(tmp_path / "server.log")
     try:
         with sync_api.sync_playwright() as pw:
@@ -292,4 +293,3 @@ def test_the_page_in_chromium(tmp_path):
         server.stop()
     assert code in (0, 130), server.errors()
     assert shot.stat().st_size > 10_000
-    assert time.monotonic() - started < 90
