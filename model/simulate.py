@@ -50,14 +50,23 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     params = (params or Parameters()).replace(**(overrides or {}))
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     model = CouncilModel(case, params, replications, rule=rule, rng=rng, trace=trace)
-    decision = model.run_model()
+    model.run_model()
+    return result_of(model, seed)
+
+
+def result_of(model: CouncilModel, seed: int) -> SimulationResult:
+    """The result of a model that has run, members in name order (``simulate`` and the explorer use it)."""
+    decision = model.decision
+    if decision is None:
+        raise ValueError("the model has not run (call run_model first)")
+    case = model.case
     order = np.argsort([m.name for m in model.members], kind="stable")
     names = [model.members[i].name for i in order]
     trace_rows = None
     if model.trace is not None:
         trace_rows = [{name: [float(x) for x in rnd[name]] for name in names} for rnd in model.trace]
     return SimulationResult(
-        case=case, seed=seed, rule=model.rule.name, params=params, members=names,
+        case=case, seed=seed, rule=model.rule.name, params=model.params, members=names,
         lead_state=case.organisation.lead_state,
         outcome=decision.outcome, days=decision.days, stance=decision.stance[:, order],
         reason=decision.reason[:, order], objected=decision.objected[:, order], vetoed=decision.vetoed[:, order],

@@ -27,7 +27,7 @@ from ..plots.style import caption
 from ..results import SimulationResult
 from ..rules import RULES
 from ..scenario import list_case_files, load_scenario
-from ..simulate import check_replications, check_seed
+from ..simulate import check_replications, check_seed, result_of
 
 #: Sliders shown first: the parameters a user reaches for first (the rest follow in their usual order).
 MAIN_PARAMETERS = ("influence", "threat_scale", "w_strategic", "w_legal", "framing_credit", "w_sovereignty", "noise")
@@ -161,16 +161,7 @@ class ExplorerModel(CouncilModel):
 
     def _result(self) -> SimulationResult:
         """The run as :func:`model.simulate.simulate` returns it (members in name order)."""
-        assert self.decision is not None and self.trace is not None
-        d = self.decision
-        order = np.argsort([m.name for m in self.members], kind="stable")
-        names = [self.members[i].name for i in order]
-        trace_rows = [{name: [float(x) for x in rnd[name]] for name in names} for rnd in self.trace]
-        return SimulationResult(
-            case=self.case, seed=self.seed, rule=self.rule.name, params=self.params, members=names,
-            lead_state=self.case.organisation.lead_state, outcome=d.outcome, days=d.days, stance=d.stance[:, order],
-            reason=d.reason[:, order], objected=d.objected[:, order], vetoed=d.vetoed[:, order],
-            contribution=d.contribution[:, order], trace=trace_rows)
+        return result_of(self, self.seed)
 
     def step(self) -> None:
         if self.error is not None:  # nothing was run: nothing to replay
