@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..argtypes import whole
 from ..errors import InputError
 from ..ladder import LEVELS
 
@@ -31,18 +32,6 @@ OUTCOME_COLUMNS = tuple(f"p_{lvl}" for lvl in LEVELS)
 # --------------------------------------------------------------------------------------------------
 # Argument types and shared options
 # --------------------------------------------------------------------------------------------------
-
-def _whole(low: int, high: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            n = int(text.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (allowed: {low:,} to {high:,})") from None
-        if not low <= n <= high:
-            raise argparse.ArgumentTypeError(f"{n:,} is out of range (allowed: {low:,} to {high:,})")
-        return n
-    return parse
-
 
 def _fraction(low: float, high: float, open_low: bool = False) -> Any:
     def parse(text: str) -> float:
@@ -73,7 +62,7 @@ def add_parser(subparsers: Any) -> None:
     """Add the analysis subcommands to the ``csto-sim`` parser."""
     from .. import cli as main_cli
     from ..plots.style import FORMATS
-    from ..sweep.cli import _workers, default_workers
+    from ..sweep.cli import default_workers
     from .sensitivity import DEFAULT_LEVELS, DEFAULT_RESAMPLES, METHODS
 
     p = subparsers.add_parser(
@@ -83,16 +72,16 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("experiment", help="an experiment file, or the name of one under experiments/")
     p.add_argument("--method", choices=METHODS, default=None,
                    help="sobol or morris (default: sobol for a sobol design, morris for one_at_a_time)")
-    p.add_argument("--n", type=_whole(2, 1_000_000), default=None, metavar="N",
+    p.add_argument("--n", type=whole(2, 1_000_000), default=None, metavar="N",
                    help="Sobol': base sample size, a power of 2 (default: the design's n); "
                         "Morris: trajectories (default 20)")
-    p.add_argument("--levels", type=_whole(2, 100), default=None, metavar="P",
+    p.add_argument("--levels", type=whole(2, 100), default=None, metavar="P",
                    help=f"Morris grid levels (default: the factors' common number of steps, else {DEFAULT_LEVELS})")
-    p.add_argument("--resamples", type=_whole(10, 100_000), default=DEFAULT_RESAMPLES, metavar="B",
+    p.add_argument("--resamples", type=whole(10, 100_000), default=DEFAULT_RESAMPLES, metavar="B",
                    help=f"bootstrap resamples for the confidence intervals (default {DEFAULT_RESAMPLES:,})")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: results/sensitivity/<experiment>-<method>)")
-    p.add_argument("--workers", "-w", type=_workers, default=None, metavar="N",
+    p.add_argument("--workers", "-w", type=whole(1, 1024, thousands=False), default=None, metavar="N",
                    help=f"worker processes (default: the cores, here {default_workers()})")
     p.add_argument("--format", choices=FORMATS, default="png", help="figure format (default png)")
     p.add_argument("--json", action="store_true", help="print the indices as one JSON object")
@@ -115,7 +104,7 @@ def add_parser(subparsers: Any) -> None:
                    help="share of the box's points peeled per step (default 0.05)")
     p.add_argument("--min-density", type=_fraction(0.0, 1.0), default=0.8,
                    help="density a selected box must reach (default 0.8)")
-    p.add_argument("--max-boxes", type=_whole(1, 20), default=3, help="boxes found by covering (default 3)")
+    p.add_argument("--max-boxes", type=whole(1, 20), default=3, help="boxes found by covering (default 3)")
     p.add_argument("--no-paste", action="store_true", help="do not paste after peeling")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: RESULTS/discover)")
     p.add_argument("--format", choices=FORMATS, default="png", help="figure format (default png)")
@@ -130,7 +119,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--rule", type=main_cli._rule, default=None, help="decision rule (default: the organisation's)")
     p.add_argument("--target", choices=LEVELS, default=None,
                    help="look for the changes that reach this outcome (default: any change of the modal outcome)")
-    p.add_argument("--top", type=_whole(1, 1000), default=8, help="changes printed (default 8)")
+    p.add_argument("--top", type=whole(1, 1000), default=8, help="changes printed (default 8)")
     p.add_argument("--no-search", action="store_true", help="skip the counterfactual search")
 
     p = subparsers.add_parser(

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..argtypes import whole
 from ..sweep.cli import default_workers
 from .abc import (
     DEFAULT_ACCEPT,
@@ -29,18 +30,6 @@ from .abc import (
 )
 
 
-def _whole(low: int, high: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            n = int(text.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (allowed: {low:,} to {high:,})") from None
-        if not low <= n <= high:
-            raise argparse.ArgumentTypeError(f"{n:,} is out of range (allowed: {low:,} to {high:,})")
-        return n
-    return parse
-
-
 def _accept(text: str) -> float:
     try:
         q = float(text)
@@ -52,14 +41,14 @@ def _accept(text: str) -> float:
 
 
 def _common(p: argparse.ArgumentParser, default_out: str) -> None:
-    p.add_argument("--draws", type=_whole(MIN_DRAWS, MAX_DRAWS), default=DEFAULT_DRAWS, metavar="N",
+    p.add_argument("--draws", type=whole(MIN_DRAWS, MAX_DRAWS), default=DEFAULT_DRAWS, metavar="N",
                    help=f"parameter sets drawn from the priors ({MIN_DRAWS} to {MAX_DRAWS:,}; default {DEFAULT_DRAWS:,})")
-    p.add_argument("--replications", "-n", type=_whole(1, MAX_ABC_REPLICATIONS), default=DEFAULT_REPLICATIONS,
+    p.add_argument("--replications", "-n", type=whole(1, MAX_ABC_REPLICATIONS), default=DEFAULT_REPLICATIONS,
                    metavar="R", help=f"replications per draw and case (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--accept", type=_accept, default=DEFAULT_ACCEPT, metavar="Q",
                    help=f"share of the draws accepted, the closest to the record (default {DEFAULT_ACCEPT:g})")
-    p.add_argument("--seed", type=_whole(0, 2**63 - 1), default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
-    p.add_argument("--workers", "-w", type=_whole(1, 1024), default=None, metavar="N",
+    p.add_argument("--seed", type=whole(0, 2**63 - 1), default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
+    p.add_argument("--workers", "-w", type=whole(1, 1024), default=None, metavar="N",
                    help=f"worker processes (default: the cores, here {default_workers()})")
     p.add_argument("--out", type=Path, default=Path(default_out), metavar="DIR",
                    help=f"folder of the prior sample and the results (default {default_out}); running the same "

@@ -22,22 +22,13 @@ import warnings
 import webbrowser
 from typing import Any
 
+from ..argtypes import whole
 from ..errors import InputError
 
 APP = "model.explorer.app"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 INSTALL_HINT = 'pip install -e ".[viz]"'
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (allowed: 0 to 65535; 0: any free port)") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is out of range (allowed: 0 to 65535; 0: any free port)")
-    return port
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -48,7 +39,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                     "run R replications and see the outcomes, the days to decision and the members' positions round "
                     "by round. Ctrl-C stops it.")
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--port", type=whole(0, 65535, "0: any free port", thousands=False), default=DEFAULT_PORT,
+                   help=f"port (default {DEFAULT_PORT}; 0: any free port)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     p.add_argument("--fetch-assets", action="store_true",
                    help="fill Solara's asset cache from the npm registry with npm (for machines without internet "

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..argtypes import whole
 from .experiment import load_experiment
 from .runner import SweepOptions, run_sweep
 
@@ -25,16 +26,6 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _workers(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (allowed: 1 to 1024)") from None
-    if not 1 <= n <= 1024:
-        raise argparse.ArgumentTypeError(f"{n} is out of range (allowed: 1 to 1024)")
-    return n
-
-
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``sweep`` subcommand to the ``csto-sim`` parser."""
     p = subparsers.add_parser(
@@ -42,7 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Run every point of an experiment file and write DIR/results.parquet and DIR/manifest.json. "
                     "Running the same command again resumes an interrupted sweep.")
     p.add_argument("experiment", help="an experiment file, or the name of one under experiments/")
-    p.add_argument("--workers", "-w", type=_workers, default=None, metavar="N",
+    p.add_argument("--workers", "-w", type=whole(1, 1024, thousands=False), default=None, metavar="N",
                    help=f"worker processes on this machine (default: the cores, here {default_workers()})")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="results folder (default: results/<experiment name>)")
