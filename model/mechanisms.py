@@ -53,7 +53,8 @@ def threat_components(severity: np.ndarray, interest: float, shares_border: bool
                       w_spillover: float, w_contagion: float, threat_scale: float) -> dict[str, np.ndarray]:
     """A member's perceived threat from the crisis, by component: severity felt through its regional
     interest, through a shared border and through spillover onto its soil, and the fear of regime
-    contagion ("colour revolution") felt by insecure regimes in the region.
+    contagion ("colour revolution") felt by insecure regimes, fully in the requester's region and at the
+    out-of-region interest outside it.
     S001 (regional security complexes; fear of colour revolutions), S003 (border, chain reaction)."""
     direct = threat_scale * np.asarray(severity, dtype=float)
     return {

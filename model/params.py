@@ -114,7 +114,7 @@ class Parameters:
     severity_floor: float = param(
         0.2, 0.0, 1.0,
         "Severity of a crisis that has killed nobody yet (a force massing at the border), before its scope.",
-        "Model assumption; casebook: the May 2021 incursion into Armenia had killed nobody at the request.",
+        "Model assumption; the armenia-2021-05 case file: no shots exchanged by the request (13 May 2021).",
         prior=(0.0, 0.5),
         prior_reason=('A crisis that has killed nobody is at most half as severe as one at saturation (model '
                       'assumption).'),
@@ -169,7 +169,7 @@ class Parameters:
     )
     framing_credit: float = param(
         0.65, 0.0, 1.0,
-        'Share of the missing mandate restored when the requester frames internal unrest as external.',
+        'Share of the gap to the mandate of an external attack restored when internal unrest is framed as external.',
         "S002: 'false externalization' of domestic tensions; S004: 'international terrorist groups'.",
         prior=(0.3, 0.9),
         prior_reason=("S002: 'false externalization' restores much but not all of a mandate: between about a third and "
@@ -255,7 +255,8 @@ class Parameters:
     base_days: float = param(
         4.0, 0.0, 30.0,
         'Days from request to decision when the lead state is indifferent and nobody delays.',
-        'casebook: about three days in June 2010 (request 11-12 June, decision 14 June).',
+        'casebook: about three days in June 2010 (request 11-12 June, decision 14 June), when Russia was lukewarm; '
+        'with its keenness then (urgency) this gives about two days.',
         prior=(1.0, 8.0),
         prior_reason=('casebook: about three days in June 2010, under a day in 2022: one to eight days when Russia is '
                       'indifferent.'),
@@ -271,7 +272,7 @@ class Parameters:
     delay_days: float = param(
         1.5, 0.0, 10.0,
         'Mean days added by each delaying member (exponentially distributed); half of it per rung that failed, '
-        'and all of it for mobilising a deployment without a ready force.',
+        'and (1 - readiness) of it for mobilising a deployment.',
         'casebook: Belarus delayed by days (June 2010).',
         prior=(0.5, 4.0),
         prior_reason="casebook: Belarus delayed its consent 'by days' in 2010: half a day to four days.",

@@ -64,8 +64,9 @@ def consensus(b: Ballot) -> np.ndarray:
 
 
 @register("consensus_excluding_parties",
-          description="Consensus among the members that are not parties to the conflict.",
-          source="counterfactual rule; casebook: 'later decisions were taken while one member stayed away'",
+          description=("Consensus among the members that are not parties to the conflict "
+                       "(the requester and the members named as parties)."),
+          source="counterfactual rule (the parties' veto set aside)",
           veto_players="every member not party to the conflict")
 def consensus_excluding_parties(b: Ballot) -> np.ndarray:
     return ~np.any((b.stances == Stance.OBJECT) & ~b.is_party[None, :], axis=1)
