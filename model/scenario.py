@@ -31,7 +31,8 @@ ORGANISATION_FORMAT = "csto-sim/organisation-1"
 REGIONS = ("Central Asia", "Eastern Europe", "South Caucasus", "East Asia", "South Asia", "Middle East")
 REGIMES = ("consolidated_autocracy", "electoral_autocracy", "hybrid", "democratising")
 
-#: Allowed values of the categorical facts of a case (the rubric is in docs/scenario-format.md).
+#: Allowed values of the categorical facts of a case (the rubric is in docs/scenario-format.md), each in
+#: its natural order where it has one (analyses count steps along it).
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "request.channel": ("organisation", "bilateral", "none"),
     "request.measure": MEASURES,
@@ -40,7 +41,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "threat.territory": ("de_jure", "contested", "not_own"),
     "threat.scope": ("local", "regional", "nationwide"),
     "threat.regime_threat": ("none", "protests", "uprising", "overthrown"),
-    "government.legitimacy": ("constitutional", "interim", "contested"),
+    "government.legitimacy": ("constitutional", "contested", "interim"),
     "adversary.lead_state_relation": ("ally", "partner", "neutral", "hostile"),
     "lead_state.competing_commitments": ("none", "moderate", "major"),
 }

@@ -62,15 +62,9 @@ from ..simulate import simulate
 from .internals import OBJECT, SUPPORT, Internals, run_internals, with_stance
 
 #: Categorical facts whose values are ordered (distance: steps along the order).
-ORDERED: dict[str, tuple[str, ...]] = {
-    "request.measure": ("consultations", "assistance", "deployment"),
-    "threat.territory": ("de_jure", "contested", "not_own"),
-    "threat.scope": ("local", "regional", "nationwide"),
-    "threat.regime_threat": ("none", "protests", "uprising", "overthrown"),
-    "government.legitimacy": ("constitutional", "contested", "interim"),
-    "adversary.lead_state_relation": ("ally", "partner", "neutral", "hostile"),
-    "lead_state.competing_commitments": ("none", "moderate", "major"),
-}
+ORDERED: dict[str, tuple[str, ...]] = {name: CATEGORIES[name] for name in (
+    "request.measure", "threat.territory", "threat.scope", "threat.regime_threat", "government.legitimacy",
+    "adversary.lead_state_relation", "lead_state.competing_commitments")}
 DEATH_SCALES = (0.1, 0.5, 2.0, 10.0)
 DEATHS_FROM_ZERO = (10.0, 100.0, 1000.0)
 STRATEGIC_VALUES = (0.0, 0.25, 0.5, 0.75, 1.0)
