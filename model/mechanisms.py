@@ -48,6 +48,32 @@ def regional_interest(member_regions: tuple[str, ...], requester_regions: tuple[
     return 1.0 if set(member_regions) & set(requester_regions) else out_of_region_interest
 
 
+def regional_threat(severity: np.ndarray, interest: float, *, w_region: float, threat_scale: float) -> np.ndarray:
+    """Threat felt through the member's interest in the requester's region: severity times that interest.
+    S001 (regional security complexes); S002 (Belarus has no interest in Central Asia)."""
+    return threat_scale * np.asarray(severity, dtype=float) * w_region * interest
+
+
+def border_threat(severity: np.ndarray, shares_border: bool, *, w_border: float, threat_scale: float) -> np.ndarray:
+    """Threat felt through a border shared with the requester. S003 (border, chain reaction)."""
+    return threat_scale * np.asarray(severity, dtype=float) * w_border * shares_border
+
+
+def spillover_threat(severity: np.ndarray, receives_spillover: bool, *, w_spillover: float,
+                     threat_scale: float) -> np.ndarray:
+    """Threat of the crisis spilling onto the member's soil. S003 (chain reaction)."""
+    return threat_scale * np.asarray(severity, dtype=float) * w_spillover * receives_spillover
+
+
+def contagion_threat(severity: np.ndarray, interest: float, regime_threat: float, regime_insecurity: float, *,
+                     w_contagion: float, threat_scale: float) -> np.ndarray:
+    """Fear of regime contagion ("colour revolution") felt by insecure regimes, fully in the requester's
+    region and at the out-of-region interest outside it (the same in every replication).
+    S001 (fear of colour revolutions), S003."""
+    return np.full_like(np.asarray(severity, dtype=float),
+                        threat_scale * w_contagion * regime_threat * regime_insecurity * interest)
+
+
 def threat_components(severity: np.ndarray, interest: float, shares_border: bool, receives_spillover: bool,
                       regime_threat: float, regime_insecurity: float, *, w_region: float, w_border: float,
                       w_spillover: float, w_contagion: float, threat_scale: float) -> dict[str, np.ndarray]:
@@ -56,13 +82,12 @@ def threat_components(severity: np.ndarray, interest: float, shares_border: bool
     contagion ("colour revolution") felt by insecure regimes, fully in the requester's region and at the
     out-of-region interest outside it.
     S001 (regional security complexes; fear of colour revolutions), S003 (border, chain reaction)."""
-    direct = threat_scale * np.asarray(severity, dtype=float)
     return {
-        "regional threat": direct * w_region * interest,
-        "shared border": direct * w_border * shares_border,
-        "spillover": direct * w_spillover * receives_spillover,
-        "regime contagion": np.full_like(direct, threat_scale * w_contagion * regime_threat * regime_insecurity
-                                         * interest),
+        "regional threat": regional_threat(severity, interest, w_region=w_region, threat_scale=threat_scale),
+        "shared border": border_threat(severity, shares_border, w_border=w_border, threat_scale=threat_scale),
+        "spillover": spillover_threat(severity, receives_spillover, w_spillover=w_spillover, threat_scale=threat_scale),
+        "regime contagion": contagion_threat(severity, interest, regime_threat, regime_insecurity,
+                                             w_contagion=w_contagion, threat_scale=threat_scale),
     }
 
 
@@ -201,10 +226,17 @@ def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull:
     mean by ``peer_weight``. The three weights always sum to one (scaled down when ``pull + peer_weight``
     exceeds one). Friedkin & Johnsen (1990) opinion dynamics; S001 (decisions largely influenced by
     Moscow), S003 (Russia's influence over Armenia and Belarus)."""
+    pull, peer_weight = revision_weights(pull, peer_weight)
+    return (1.0 - pull - peer_weight) * own + pull * lead + peer_weight * peers
+
+
+def revision_weights(pull: float, peer_weight: float) -> tuple[float, float]:
+    """The weights of the lead state's and the peers' positions in a revision (:func:`revised_position`),
+    scaled down together when they sum to more than one."""
     total = pull + peer_weight
     if total > 1.0:
-        pull, peer_weight = pull / total, peer_weight / total
-    return (1.0 - pull - peer_weight) * own + pull * lead + peer_weight * peers
+        return pull / total, peer_weight / total
+    return pull, peer_weight
 
 
 def stance_from_utility(utility: np.ndarray, objection_threshold: float, delay_threshold: float) -> np.ndarray:
