@@ -32,9 +32,6 @@ BENEFIT_REASONS = REASONS[3:9]
 COST_REASONS = REASONS[9:]
 REASON_CODE = {name: i for i, name in enumerate(REASONS)}
 
-ROLES = ("member", "lead", "requester", "party")
-
-
 class MemberState(mesa.Agent):
     """A member state on the council: assesses the crisis, revises its position, takes a stance."""
 

@@ -15,7 +15,7 @@ from .rules import Ballot, DecisionRule
 
 if TYPE_CHECKING:
     from .agents import MemberState
-    from .model import Crisis
+    from .crisis import Crisis
     from .params import Parameters
 
 

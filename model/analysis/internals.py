@@ -28,7 +28,7 @@ from ..scenario import Case
 
 if TYPE_CHECKING:
     from ..agents import MemberState
-    from ..model import Crisis
+    from ..crisis import Crisis
 
 
 @dataclass
