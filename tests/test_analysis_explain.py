@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 
-from model.agents import BENEFIT_REASONS, COST_REASONS
 from model.analysis.explain import DELIBERATION_TERMS, EXTRA_TERMS, counterfactuals, explain, fact_changes
 from model.cli import main
 from model.scenario import load_scenario
 from model.simulate import simulate
+from model.terms import BENEFIT_REASONS, COST_REASONS
 
 R = 1000
 

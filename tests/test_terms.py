@@ -1,0 +1,72 @@
+"""The registry of benefit and cost terms (model/terms.py): every term sourced, the reason codes derived
+from it (and pinned: results files store the codes), the agents computing their terms from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import CouncilModel, load_scenario
+from model import mechanisms as mech
+from model.crisis import ROLES
+from model.terms import BENEFIT_REASONS, BENEFITS, COST_REASONS, COSTS, KINDS, REASON_CODE, REASONS, TERMS, register
+
+#: The reason codes written in results (``reason.*`` columns, summaries): they must never change.
+PINNED_REASONS = (
+    "requester", "party to the conflict", "lead state's influence",
+    "regional threat", "shared border", "spillover", "regime contagion", "treaty obligation", "strategic value",
+    "cost of action", "no legal mandate", "sovereignty precedent", "cross-pressure",
+    "doubtful legitimacy", "no ready force", "courted adversary", "competing commitments",
+)
+
+
+def test_every_term_is_registered_with_its_kind_bearer_and_source():
+    assert TERMS
+    for term in TERMS.values():
+        assert term.kind in KINDS
+        assert term.source.strip() and term.bearer.strip()
+        assert term.roles and term.roles <= set(ROLES)
+        assert callable(term.compute) if term.kind != "role" else term.compute is None
+
+
+def test_reason_codes_match_the_registry():
+    assert REASONS == tuple(TERMS) == PINNED_REASONS
+    assert {name: i for i, name in enumerate(TERMS)} == REASON_CODE
+    assert BENEFIT_REASONS == tuple(t.name for t in TERMS.values() if t.kind == "benefit") == tuple(
+        t.name for t in BENEFITS)
+    assert COST_REASONS == tuple(t.name for t in TERMS.values() if t.kind == "cost") == tuple(t.name for t in COSTS)
+    assert set(REASONS) == {t.name for t in TERMS.values()}
+
+
+def test_a_term_cannot_be_registered_twice():
+    with pytest.raises(ValueError, match="registered twice"):
+        register("spillover", kind="benefit", source="x")(lambda s: 0.0)
+    assert len(TERMS) == len(PINNED_REASONS)
+
+
+def test_agents_compute_every_registered_term_their_role_bears():
+    model = CouncilModel(load_scenario("kazakhstan-2022"), replications=20, rng=2)
+    measures = model.case.organisation.measures
+    for m in model.members:
+        assert list(m.benefit_terms) == list(BENEFIT_REASONS)
+        assert m.cost_terms.shape == (len(measures), len(COSTS))
+        for t in BENEFITS:
+            if m.role not in t.roles:
+                assert np.all(m.benefit_terms[t.name] == 0.0)
+        for k, t in enumerate(COSTS):
+            if m.role not in t.roles:
+                assert np.all(m.cost_terms[:, k] == 0.0)
+    by_role = {m.role: m for m in model.members}
+    russia = by_role["lead"]
+    assert russia.benefit_terms["strategic value"].mean() > 0  # the lead state alone values the requester
+    assert russia.cost_terms[:, COST_REASONS.index("sovereignty precedent")].sum() == 0.0
+
+
+def test_threat_components_are_the_four_registered_threat_terms():
+    sev = np.array([0.2, 0.9])
+    kw = dict(w_region=1.0, w_border=0.3, w_spillover=0.5, w_contagion=0.4, threat_scale=1.5)
+    parts = mech.threat_components(sev, 0.3, True, False, 0.8, 1.0, **kw)
+    assert list(parts) == list(BENEFIT_REASONS[:4])
+    np.testing.assert_array_equal(parts["regional threat"], 1.5 * sev * 1.0 * 0.3)
+    np.testing.assert_array_equal(parts["spillover"], np.zeros(2))
+    np.testing.assert_array_equal(parts["regime contagion"], np.full(2, 1.5 * 0.4 * 0.8 * 1.0 * 0.3))
