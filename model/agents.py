@@ -39,9 +39,10 @@ class Council(Protocol):
     lead: MemberState | None
     burden: dict[str, float]
     perception_noise: dict[MemberState, np.ndarray]
-    last_positions: dict[MemberState, np.ndarray]
 
     def peer_mean(self, member: MemberState) -> np.ndarray: ...
+
+    def lead_position(self, member: MemberState) -> np.ndarray | float: ...
 
 
 class MemberState(mesa.Agent):
@@ -95,9 +96,8 @@ class MemberState(mesa.Agent):
             self._next = self.position
             return
         model = self.model
-        lead = model.last_positions[model.lead] if model.lead is not None and self.role != "lead" else 0.0
-        peers = model.peer_mean(self)
-        self._next = mech.revised_position(self.own, lead, peers, self.pull, model.params.peer_weight)
+        self._next = mech.revised_position(self.own, model.lead_position(self), model.peer_mean(self), self.pull,
+                                           model.params.peer_weight)
 
     def commit_position(self) -> None:
         """Adopt the revised position (all members at once: simultaneous updating)."""

@@ -6,17 +6,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .crisis import Crisis
 from .ladder import Level, Stance
+from .params import Parameters
 from .rules import Ballot, DecisionRule
 
 if TYPE_CHECKING:
-    from .agents import MemberState
-    from .crisis import Crisis
-    from .params import Parameters
+    from .scenario import MemberProfile
+
+#: The rungs voted on, from the top down.
+RUNGS: tuple[int, ...] = (int(Level.DEPLOYMENT), int(Level.ASSISTANCE), int(Level.CONSULTATIONS))
+
+
+class Voter(Protocol):
+    """A member as the council sees it (``MemberState`` in ``model/agents.py``)."""
+
+    role: str
+    profile: MemberProfile
+    interest: float
+    position: np.ndarray
+
+    def stances(self, level: int) -> np.ndarray: ...
+
+    def reasons(self, level: np.ndarray, stance: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +43,7 @@ class Decision:
     tabled: np.ndarray  # (R,) int8: the highest Level tabled (0: nothing tabled)
     days: np.ndarray  # (R,) float: days from request to decision; NaN when no measure passed
     stance: np.ndarray  # (R, n) int8: stance on the measure requested (Stance.ABSENT: no request)
-    reason: np.ndarray  # (R, n) int8: dominant reason for that stance (code in agents.REASONS)
+    reason: np.ndarray  # (R, n) int8: dominant reason for that stance (code in terms.REASONS)
     objected: np.ndarray  # (R, n) bool: objected to the measure requested (tabled or not)
     vetoed: np.ndarray  # (R, n) bool: formally objected to a measure on the table
     contribution: np.ndarray  # (R, n) float32: troops sent (deployment only)
@@ -70,31 +86,67 @@ def troop_contributions(severity: np.ndarray, force: float, pledges: np.ndarray,
     return np.where(norm > 0, total[:, None] * weight / np.where(norm > 0, norm, 1.0), 0.0)
 
 
-def decide(members: Sequence[MemberState], crisis: Crisis, rule: DecisionRule, p: Parameters,
-           rng: np.random.Generator, lead_index: int | None) -> Decision:
-    """Table the measures, vote from the top rung down under ``rule``, and settle on the highest that
-    passes (falling back down the ladder)."""
-    R, n = crisis.replications, len(members)
-    delay_draws = rng.exponential(1.0, size=(R, n)) * p.delay_days
-    is_party = np.array([m.role in ("requester", "party") for m in members])
-    is_lead = np.array([i == lead_index for i in range(n)])
-    budget = np.array([m.profile.budget_share for m in members])
-    stances = {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in (3, 2, 1)}
+@dataclass(frozen=True)
+class Vote:
+    """The votes on the rungs, from the top down: where the council settled in each replication."""
 
+    outcome: np.ndarray  # (R,) int8: the Level reached
+    tabled: np.ndarray  # (R,) int8: the highest Level tabled (0: nothing tabled)
+    failed: np.ndarray  # (R,) int8: rungs tabled that did not pass
+    delays: np.ndarray  # (R,) float: days of consent withheld on the rung that passed (0 without delay draws)
+    vetoed: np.ndarray  # (R, n) bool: formally objected to a measure on the table
+
+
+def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: DecisionRule, budget: np.ndarray,
+                  is_lead: np.ndarray, is_party: np.ndarray, ignore_agenda: bool = False,
+                  delay_draws: np.ndarray | None = None) -> Vote:
+    """Table the measures and vote on each rung from the top down under ``rule``; the council settles on
+    the highest rung that passes (falling back down the ladder). ``stances`` maps each rung to the (R, n)
+    stances on it; ``delay_draws`` (R, n) are the days each member would withhold consent. With
+    ``ignore_agenda`` every measure asked for is tabled whatever the lead state's stance (its agenda veto
+    removed, its vote kept)."""
+    R, n = next(iter(stances.values())).shape
+    lead = np.flatnonzero(is_lead)
     outcome = np.zeros(R, dtype=np.int8)
-    tabled_top = np.zeros(R, dtype=np.int8)
+    tabled = np.zeros(R, dtype=np.int8)
     failed = np.zeros(R, dtype=np.int8)
     delays = np.zeros(R)
     vetoed = np.zeros((R, n), dtype=bool)
-    for lvl in (3, 2, 1):
-        lead_stance = stances[lvl][:, lead_index] if lead_index is not None else None
+    for lvl in RUNGS:
+        lead_stance = None if ignore_agenda or lead.size == 0 else stances[lvl][:, lead[0]]
         on_table = is_tabled(lvl, crisis, lead_stance) & (outcome == 0)
-        tabled_top = np.where(on_table & (tabled_top == 0), lvl, tabled_top)
+        tabled = np.where(on_table & (tabled == 0), lvl, tabled)
         passes = rule.decide(Ballot(stances[lvl], budget, is_lead, is_party)) & on_table
         vetoed |= on_table[:, None] & (stances[lvl] == Stance.OBJECT)
-        delays = np.where(passes, ((stances[lvl] == Stance.DELAY) * delay_draws).sum(axis=1), delays)
+        if delay_draws is not None:
+            delays = np.where(passes, ((stances[lvl] == Stance.DELAY) * delay_draws).sum(axis=1), delays)
         failed += (on_table & ~passes).astype(np.int8)
         outcome = np.where(passes, lvl, outcome).astype(np.int8)
+    return Vote(outcome, tabled, failed, delays, vetoed)
+
+
+def rung_stances(members: Sequence[Voter]) -> dict[int, np.ndarray]:
+    """Every member's stance on every rung: level -> (R, n) Stance codes (members in the given order)."""
+    return {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in RUNGS}
+
+
+def seats(members: Sequence[Voter], lead_index: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a rule sees of each member besides its stance: budget share, lead state or not, party or not."""
+    budget = np.array([m.profile.budget_share for m in members])
+    is_lead = np.array([i == lead_index for i in range(len(members))])
+    is_party = np.array([m.role in ("requester", "party") for m in members])
+    return budget, is_lead, is_party
+
+
+def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Parameters,
+           rng: np.random.Generator, lead_index: int | None) -> Decision:
+    """Table the measures, vote from the top rung down under ``rule`` (:func:`vote_on_rungs`), and settle on
+    the highest that passes; then the days to decision, and the troops on a deployment."""
+    R, n = crisis.replications, len(members)
+    delay_draws = rng.exponential(1.0, size=(R, n)) * p.delay_days
+    stances = rung_stances(members)
+    vote = vote_on_rungs(stances, crisis, rule, *seats(members, lead_index), delay_draws=delay_draws)
+    outcome = vote.outcome
 
     # Who objected and why: each member's stance on the measure the requester asked for.
     asked = crisis.channel == "organisation"
@@ -104,7 +156,7 @@ def decide(members: Sequence[MemberState], crisis: Crisis, rule: DecisionRule, p
 
     lead_support = (members[lead_index].position[np.arange(R), np.clip(outcome, 1, 3) - 1]
                     if lead_index is not None else np.zeros(R))
-    days = days_to_decision(outcome, lead_support, delays, failed, crisis.readiness, p)
+    days = days_to_decision(outcome, lead_support, vote.delays, vote.failed, crisis.readiness, p)
 
     contribution = np.zeros((R, n), dtype=np.float32)
     deployed = outcome == Level.DEPLOYMENT
@@ -113,6 +165,6 @@ def decide(members: Sequence[MemberState], crisis: Crisis, rule: DecisionRule, p
         pledges = np.array([m.profile.force_pledge for m in members])
         is_requester = np.array([m.role == "requester" for m in members])
         troops = troop_contributions(crisis.severity[deployed], crisis.force, pledges, interest,
-                                     stances[3][deployed], is_requester, p)
+                                     stances[int(Level.DEPLOYMENT)][deployed], is_requester, p)
         contribution[deployed] = troops
-    return Decision(outcome, tabled_top, days, stance, reason, stance == Stance.OBJECT, vetoed, contribution)
+    return Decision(outcome, vote.tabled, days, stance, reason, stance == Stance.OBJECT, vote.vetoed, contribution)

@@ -7,6 +7,8 @@ R = 1 is a single traced world and R = 100,000 is one numpy pass.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import mesa
 import numpy as np
 
@@ -25,10 +27,14 @@ class CouncilModel(mesa.Model):
     """The council of the organisation deciding on one request, over ``replications`` worlds at once.
 
     ``CouncilModel()`` builds from defaults alone (Kazakhstan 2022, default parameters, one replication).
+    With ``record=True`` the model keeps every member's position in every round for all replications
+    (``record``: round 0 is the own assessment); with ``trace=True`` it keeps replication 0 of that record
+    (``trace``).
     """
 
     def __init__(self, case: Case | str | None = None, params: Parameters | None = None, replications: int = 1,
-                 rule: str | None = None, rng: np.random.Generator | int | None = None, trace: bool = False):
+                 rule: str | None = None, rng: np.random.Generator | int | None = None, trace: bool = False,
+                 record: bool = False):
         super().__init__(rng=rng)
         if not isinstance(case, Case):
             case = load_scenario(case or DEFAULT_CASE)
@@ -51,38 +57,75 @@ class CouncilModel(mesa.Model):
         largest = max(m.force_pledge for m in case.roster)
         self.burden = {m.name: mech.burden_share(m.force_pledge, largest) for m in case.roster}
 
-        self.trace: list[dict[str, np.ndarray]] | None = [] if trace else None
+        #: Every round's positions, name -> (R, 3) (all replications with ``record``, else replication 0 as
+        #: (1, 3) with ``trace``; None with neither).
+        self.record: list[dict[str, np.ndarray]] | None = [] if record or trace else None
+        self._record_all, self._trace = record, trace
         self.agents.do("assess")
         self.last_positions: dict[MemberState, np.ndarray] = {}
-        self._snapshot()
+        self._close_round()
         self.decision: Decision | None = None
+
+    @property
+    def lead_index(self) -> int | None:
+        """The lead state's place in ``members`` (None without a lead state on the council)."""
+        return self.members.index(self.lead) if self.lead is not None else None
+
+    @property
+    def trace(self) -> list[dict[str, np.ndarray]] | None:
+        """Replication 0 of the record, round by round: name -> (3,) position (with ``trace=True``, else None)."""
+        if not self._trace or self.record is None:
+            return None
+        return [{name: pos[0] for name, pos in rnd.items()} for rnd in self.record]
+
+    def set_own_assessments(self, own: Mapping[str, float]) -> None:
+        """Before the model runs: replace named members' own assessments of every rung by a value (what if
+        this member's position alone were different); the random draws stay the same."""
+        for m in self.members:
+            if m.name in own:
+                m.own = np.full((self.replications, 3), float(own[m.name]))
+                m.position = m.own.copy()
+        if self.record is not None:
+            self.record.clear()
+        self._close_round()  # round 0 again, with the replaced assessments
 
     def step(self) -> None:
         """One deliberation round: every member revises from last round's positions, then all commit."""
         self.agents.do("revise_position")
         self.agents.do("commit_position")
-        self._snapshot()
+        self._close_round()
 
     def run_model(self) -> Decision:
         """Deliberate for the configured number of rounds, then let the council decide."""
         for _ in range(self.params.rounds):
             self.step()
-        lead_index = self.members.index(self.lead) if self.lead is not None else None
-        self.decision = decide(self.members, self.crisis, self.rule, self.params, self.rng, lead_index)
+        self.decision = decide(self.members, self.crisis, self.rule, self.params, self.rng, self.lead_index)
         self.running = False
         return self.decision
 
-    # -- helpers used by the agents -------------------------------------------------------------
+    # -- the positions of a round ---------------------------------------------------------------
 
-    def _snapshot(self) -> None:
+    def _close_round(self) -> None:
+        """Keep this round's positions for the next (and in the record when asked)."""
         self.last_positions = {m: m.position for m in self.members}
         self._position_sum = sum(self.last_positions.values())
-        if self.trace is not None:
-            self.trace.append({m.name: m.position[0].copy() for m in self.members})
+        if self.record is not None:  # steps replace the position arrays, never mutate them
+            self.record.append({m.name: m.position if self._record_all else m.position[:1].copy()
+                                for m in self.members})
 
-    def peer_mean(self, member: MemberState) -> np.ndarray:
-        """The mean of the other members' positions in the last round."""
+    def peer_mean(self, member: MemberState, round_: int | None = None) -> np.ndarray:
+        """The mean of the other members' positions in the last round (or in round ``round_`` of the record)."""
+        if round_ is None:
+            own, total = self.last_positions[member], self._position_sum
+        else:
+            positions = self.record[round_]
+            own, total = positions[member.name], sum(positions.values())
         n = len(self.members)
-        if n < 2:
-            return self.last_positions[member]
-        return (self._position_sum - self.last_positions[member]) / (n - 1)
+        return own if n < 2 else (total - own) / (n - 1)
+
+    def lead_position(self, member: MemberState, round_: int | None = None) -> np.ndarray | float:
+        """The lead state's position that pulls ``member``: in the last round (or in round ``round_`` of the
+        record); 0 for the lead state itself or without a lead state."""
+        if self.lead is None or member is self.lead:
+            return 0.0
+        return self.last_positions[self.lead] if round_ is None else self.record[round_][self.lead.name]

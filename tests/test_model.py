@@ -1,11 +1,14 @@
 """The model's protocol and the council's rules, as behaviour tables over the case files."""
 
+import ast
+from pathlib import Path
+
 import mesa
 import numpy as np
 import pytest
 
 from model import RULES, CouncilModel, Level, Parameters, Stance, load_scenario, simulate
-from model.council import is_tabled
+from model.council import is_tabled, rung_stances, seats, vote_on_rungs
 from model.ladder import LEVELS
 from model.rules import Ballot
 from model.scenario import with_facts
@@ -55,6 +58,84 @@ def test_the_lead_state_pulls_dependent_members_toward_it():
     armenia_free = next(a for a in free.agents if a.name == "Armenia").position[:, 2]
     armenia_pulled = next(a for a in pulled.agents if a.name == "Armenia").position[:, 2]
     assert np.all(armenia_pulled > armenia_free)  # Russia wants the deployment; Armenia is pulled up
+
+
+def test_the_record_keeps_every_round_of_every_replication():
+    model = CouncilModel(load_scenario("kazakhstan-2022"), replications=30, rng=4, record=True)
+    model.run_model()
+    rounds = model.params.rounds
+    assert len(model.record) == rounds + 1 and model.trace is None
+    for m in model.members:
+        np.testing.assert_array_equal(model.record[0][m.name], m.own)  # round 0: the own assessment
+        np.testing.assert_array_equal(model.record[-1][m.name], m.position)
+        assert model.record[1][m.name].shape == (30, 3)
+
+
+def test_the_trace_is_replication_0_of_the_record():
+    case = load_scenario("kyrgyzstan-2010-06")
+    both = CouncilModel(case, replications=20, rng=np.random.default_rng(7), trace=True, record=True)
+    both.run_model()
+    traced = CouncilModel(case, replications=20, rng=np.random.default_rng(7), trace=True)
+    traced.run_model()
+    assert len(both.trace) == len(traced.trace) == len(traced.record) == both.params.rounds + 1
+    for full, one, rnd in zip(both.trace, traced.trace, both.record, strict=True):
+        assert list(full) == [m.name for m in both.members]
+        for name in full:
+            np.testing.assert_array_equal(full[name], rnd[name][0])
+            np.testing.assert_array_equal(one[name], full[name])
+    assert all(rnd[name].shape == (1, 3) for rnd in traced.record for name in rnd)
+
+
+def test_own_assessments_replaced_before_the_run_restart_the_record():
+    model = CouncilModel(load_scenario("kazakhstan-2022"), replications=10, rng=1, record=True)
+    model.set_own_assessments({"Belarus": -5.0})
+    assert len(model.record) == 1 and np.all(model.record[0]["Belarus"] == -5.0)
+    model.run_model()
+    belarus = next(m for m in model.members if m.name == "Belarus")
+    assert np.all(belarus.own == -5.0) and len(model.record) == model.params.rounds + 1
+
+
+def test_the_council_votes_with_one_function():
+    """council.decide and the analyses share vote_on_rungs: replaying the vote gives the council's decision."""
+    model = CouncilModel(load_scenario("armenia-2021-05"), replications=500, rng=9)
+    decision = model.run_model()
+    stances = rung_stances(model.members)
+    vote = vote_on_rungs(stances, model.crisis, model.rule, *seats(model.members, model.lead_index))
+    np.testing.assert_array_equal(vote.outcome, decision.outcome)
+    np.testing.assert_array_equal(vote.tabled, decision.tabled)
+    np.testing.assert_array_equal(vote.vetoed, decision.vetoed)
+    assert not vote.delays.any()  # no delay draws given
+
+
+CORE = ("ladder", "params", "mechanisms", "terms", "rules", "crisis", "agents", "council", "model",
+        "results", "simulate")
+
+
+def _imports(module: str) -> set[str]:
+    """The modules of the package a core module imports (type-only imports included)."""
+    tree = ast.parse((Path(__file__).parent.parent / "model" / f"{module}.py").read_text())
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            out |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+    return out
+
+
+def test_the_core_imports_no_module_above_it_and_has_no_cycle():
+    graph = {m: _imports(m) & set(CORE) for m in CORE}
+    assert not graph["agents"] & {"model", "council"}
+    assert not graph["council"] & {"model", "agents"}
+    done: set[str] = set()
+
+    def visit(m: str, path: tuple[str, ...]) -> None:
+        assert m not in path, f"import cycle: {' -> '.join((*path, m))}"
+        if m not in done:
+            for n in graph[m]:
+                visit(n, (*path, m))
+            done.add(m)
+
+    for m in CORE:
+        visit(m, ())
 
 
 # --- the casebook's explanations, one mechanism each ----------------------------------------------
