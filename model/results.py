@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from .agents import REASONS
 from .errors import InputError
-from .ladder import LEVELS, STANCES, Level, Stance
+from .ladder import LEVELS, STANCES
 from .params import Parameters
 from .scenario import Case
+from .statistics import STATISTICS
+from .terms import REASONS
 
 VERSION = "0.1.0"
 RESULTS_FORMAT = "csto-sim/run-1"
@@ -39,8 +40,10 @@ def code_version() -> str:
         return VERSION
 
 
-def _round(x: float, digits: int = 6) -> float:
-    return float(round(float(x), digits))
+def _statistic(name: str) -> property:
+    """A result's figure: the statistic of that name (``model/statistics.py``), rounded as reports show it."""
+    stat = STATISTICS[name]
+    return property(stat.report, doc=stat.meaning)
 
 
 @dataclass
@@ -66,84 +69,22 @@ class SimulationResult:
     def replications(self) -> int:
         return int(self.outcome.shape[0])
 
-    # -- the figures ----------------------------------------------------------------------------
-
-    @property
-    def outcome_probabilities(self) -> dict[str, float]:
-        """Share of replications ending at each rung of the ladder."""
-        counts = np.bincount(self.outcome, minlength=len(LEVELS))
-        return {lvl: _round(c / self.replications) for lvl, c in zip(LEVELS, counts, strict=True)}
-
-    @property
-    def modal_outcome(self) -> str:
-        """The most frequent outcome (the lower rung on a tie)."""
-        return LEVELS[int(np.argmax(np.bincount(self.outcome, minlength=len(LEVELS))))]
+    # -- the figures (each defined once in model/statistics.py) -------------------------------------
 
     @property
     def observed(self) -> str | None:
         """The observed outcome of a historical case, else None."""
         return self.case.observed.outcome if self.case.observed else None
 
-    @property
-    def match(self) -> bool | None:
-        """Whether the modal outcome equals the observed one (None for what-if cases)."""
-        return None if self.observed is None else self.modal_outcome == self.observed
-
-    @property
-    def days_to_decision(self) -> dict[str, float | None]:
-        """10th, 50th and 90th percentiles of the days to decision, over replications where a measure passed."""
-        decided = self.days[~np.isnan(self.days)]
-        if decided.size == 0:
-            return {"p10": None, "p50": None, "p90": None}
-        q = np.quantile(decided, [0.1, 0.5, 0.9])
-        return {"p10": _round(q[0], 4), "p50": _round(q[1], 4), "p90": _round(q[2], 4)}
-
-    @property
-    def objection_rate(self) -> dict[str, float]:
-        """Share of replications in which each member objected to the measure requested (on the table or
-        kept off it by the agenda)."""
-        return {m: _round(r) for m, r in zip(self.members, self.objected.mean(axis=0), strict=True)}
-
-    @property
-    def dominant_reason(self) -> dict[str, str | None]:
-        """Each member's most frequent reason for its stance on the request (None when there was none)."""
-        out: dict[str, str | None] = {}
-        tabled = self.stance[:, 0] != Stance.ABSENT if self.members else np.zeros(0, bool)
-        for i, m in enumerate(self.members):
-            codes = self.reason[tabled, i]
-            out[m] = REASONS[int(np.argmax(np.bincount(codes, minlength=len(REASONS))))] if codes.size else None
-        return out
-
-    @property
-    def stance_rates(self) -> dict[str, dict[str, float]]:
-        """Share of replications with each stance on the measure requested, by member."""
-        out = {}
-        for i, m in enumerate(self.members):
-            counts = np.bincount(self.stance[:, i] + 1, minlength=len(STANCES) + 1)
-            out[m] = {"absent": _round(counts[0] / self.replications),
-                      **{s: _round(c / self.replications) for s, c in zip(STANCES, counts[1:], strict=True)}}
-        return out
-
-    @property
-    def mean_contribution(self) -> dict[str, float]:
-        """Mean troops each member sends, over the replications that ended in a deployment (0 if none did)."""
-        deployed = self.outcome == Level.DEPLOYMENT
-        if not deployed.any():
-            return {m: 0.0 for m in self.members}
-        means = self.contribution[deployed].mean(axis=0)
-        return {m: _round(v, 1) for m, v in zip(self.members, means, strict=True)}
-
-    @property
-    def lead_state_share(self) -> float | None:
-        """The lead state's mean share of the troops deployed (None when no replication deployed)."""
-        deployed = self.outcome == Level.DEPLOYMENT
-        if not deployed.any() or self.lead_state not in self.members:
-            return None
-        troops = self.contribution[deployed].astype(float)
-        total = troops.sum(axis=1)
-        lead = troops[:, self.members.index(self.lead_state)]
-        ok = total > 0
-        return _round(float(np.mean(lead[ok] / total[ok])), 4) if ok.any() else None
+    outcome_probabilities = _statistic("outcome_probabilities")
+    modal_outcome = _statistic("modal_outcome")
+    match = _statistic("match")
+    days_to_decision = _statistic("days_to_decision")
+    objection_rate = _statistic("objection_rate")
+    dominant_reason = _statistic("dominant_reason")
+    stance_rates = _statistic("stance_rates")
+    mean_contribution = _statistic("mean_contribution")
+    lead_state_share = _statistic("lead_state_share")
 
     def to_dict(self) -> dict[str, Any]:
         """The run as one JSON-ready object (the ``--json`` output)."""

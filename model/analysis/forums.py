@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ..agents import BENEFIT_REASONS, COST_REASONS
 from ..errors import InputError
 from ..ladder import LEVELS
 from ..params import Parameters
 from ..scenario import Case, Organisation, load_organisation
 from ..simulate import simulate
+from ..statistics import expected_level
+from ..terms import BENEFIT_REASONS, COST_REASONS
 from .internals import run_internals
 
 
@@ -53,7 +54,7 @@ def forum_report(case: Case, replications: int, seed: int, params: Parameters) -
     it = run_internals(case, replications, seed, params)
     crisis = it.crisis
     probs = res.outcome_probabilities
-    expected = sum(LEVELS.index(k) * v for k, v in probs.items())
+    expected = expected_level(probs)
     requested = crisis.requested
     others = [m for m in it.members if m.role != "requester"]
     in_region = sorted(m.name for m in others if m.interest >= 1.0)

@@ -26,6 +26,7 @@ from ..model import CouncilModel
 from ..params import Parameters
 from ..rules import RULES, DecisionRule, get_rule
 from ..scenario import Case
+from ..statistics import modal_level
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Internals:
     @property
     def modal(self) -> int:
         """The most frequent outcome (the lower rung on a tie), as ``SimulationResult.modal_outcome``."""
-        return int(np.argmax(np.bincount(self.decision.outcome, minlength=4)))
+        return modal_level(self.decision.outcome)
 
     def settle(self, stances: dict[int, np.ndarray] | None = None, rule: DecisionRule | None = None,
                ignore_agenda: bool = False) -> np.ndarray:

@@ -39,9 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from ..ladder import LEVELS, Stance
+from ..ladder import Stance
 from ..rules import Ballot, DecisionRule
 from ..scenario import Case
+from ..statistics import outcome_probabilities, rounded
 from .internals import OBJECT, SUPPORT, Internals, rules_for, run_internals, with_stance
 
 MAX_PLAYERS = 16
@@ -172,11 +173,10 @@ def power_report(case: Case, replications: int, seed: int, params: Any = None,
                 "vote_swing": None if m == requester else round(float(swing[:, i].mean()), 6),
                 "effective": None if m == requester else round(float(effective[rule.name][m].mean()), 6),
             })
-        probs = np.bincount(base, minlength=4) / it.replications
         entry: dict[str, Any] = {
             "rule": rule.name, "simple_game": bool(is_monotone(game, n)),
             "winning_coalitions": int(game.sum()),
-            "outcome_probabilities": {lvl: round(float(p), 6) for lvl, p in zip(LEVELS, probs, strict=True)},
+            "outcome_probabilities": rounded(outcome_probabilities(base), 6),
             "members": members,
         }
         if it.lead_index is not None:

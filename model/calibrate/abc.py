@@ -40,6 +40,7 @@ from ..params import SPECS, Parameters
 from ..results import code_version
 from ..scenario import Case
 from ..simulate import simulate
+from ..statistics import outcome_shares
 from ..sweep.experiment import Experiment, load_experiment
 from ..sweep.runner import SweepOptions, SweepOutcome, run_sweep
 from ..sweep.store import read_results, write_json_atomic, write_parquet_atomic
@@ -334,7 +335,7 @@ def distance_terms(sample: Sample, targets: Mapping[str, Target]) -> np.ndarray:
 
 def case_distance(res: Any, target: Target) -> float:
     """The distance of one simulated result (a :class:`~model.results.SimulationResult`) to one target."""
-    probs = np.bincount(res.outcome, minlength=len(LEVELS)) / res.replications
+    probs = outcome_shares(res.outcome)
     d = W_OUTCOME * float(outcome_term(probs, target.levels, res.replications))
     if target.days is not None:
         p50 = res.days_to_decision["p50"]

@@ -31,6 +31,7 @@ from ..model import CouncilModel
 from ..params import Parameters
 from ..scenario import Case
 from ..simulate import simulate
+from ..statistics import outcome_shares
 
 MODELS = ("model", "base_rate", "compromise", "lead_state_alone")
 LABELS = {"model": "model", "base_rate": "base rate", "compromise": "compromise",
@@ -86,5 +87,5 @@ def lead_state_alone(case: Case, sets: Sequence[Parameters], weights: np.ndarray
     probs = []
     for p, s in zip(sets, seeds, strict=True):
         res = simulate(case, replications, s, rule="lead_state_alone", params=p)
-        probs.append(np.bincount(res.outcome, minlength=K) / res.replications)
+        probs.append(outcome_shares(res.outcome))
     return np.asarray(weights) @ np.stack(probs)

@@ -25,6 +25,7 @@ from ..ladder import LEVELS, STANCES
 from ..params import Parameters
 from ..scenario import Case, with_facts
 from ..simulate import simulate
+from ..statistics import STATISTICS
 from .design import BASELINE
 from .experiment import Experiment, Factor
 
@@ -206,41 +207,12 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
 
 
 def _figures(ctx: SweepContext, res: Any) -> dict[str, Any]:
+    """The recorded statistics of one point's result, exact, as the table's columns (``model/statistics.py``)."""
     out: dict[str, Any] = {}
-    reps = res.replications
-    counts = np.bincount(res.outcome, minlength=len(LEVELS))
-    index = {m: i for i, m in enumerate(res.members)}
-    deployed = res.outcome == LEVELS.index("deployment")
-    for fig in ctx.figures:
-        if fig == "outcome_probabilities":
-            out.update({f"p_{lvl}": float(c) / reps for lvl, c in zip(LEVELS, counts, strict=True)})
-        elif fig == "modal_outcome":
-            out["modal_outcome"] = LEVELS[int(np.argmax(counts))]
-        elif fig == "days_to_decision":
-            decided = res.days[~np.isnan(res.days)]
-            if decided.size:
-                q = np.quantile(decided, [0.1, 0.5, 0.9])
-                out.update(days_p10=float(q[0]), days_p50=float(q[1]), days_p90=float(q[2]))
-        elif fig == "objection_rate":
-            rates = res.objected.mean(axis=0)
-            out.update({f"objection_rate.{m}": float(rates[i]) for m, i in index.items()})
-        elif fig == "lead_state_share":
-            out["lead_state_share"] = _lead_share(res, deployed)
-        elif fig == "mean_contribution":
-            means = res.contribution[deployed].mean(axis=0) if deployed.any() else np.zeros(len(res.members))
-            out.update({f"mean_troops.{m}": float(means[i]) for m, i in index.items()})
+    for name in ctx.figures:
+        stat = STATISTICS[name]
+        out.update(stat.row(stat.compute(res)))
     return out
-
-
-def _lead_share(res: Any, deployed: np.ndarray) -> float | None:
-    if not deployed.any() or res.lead_state not in res.members:
-        return None
-    troops = res.contribution[deployed].astype(float)
-    total = troops.sum(axis=1)
-    ok = total > 0
-    if not ok.any():
-        return None
-    return float(np.mean(troops[ok, res.members.index(res.lead_state)] / total[ok]))
 
 
 def _replication_table(ctx: SweepContext, index: int, res: Any) -> Any:

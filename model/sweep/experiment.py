@@ -24,14 +24,13 @@ from ..reading import kind as _kind
 from ..rules import RULES
 from ..scenario import CATEGORIES, NUMERIC, Case, list_case_files, load_scenario, read_yaml, scenarios_root, with_facts
 from ..simulate import MAX_REPLICATIONS
+from ..statistics import DEFAULT_SWEEP_STATISTICS, SWEEP_STATISTICS
 
 FORMAT = "csto-sim/experiment-1"
 
-#: Figures a sweep can record per point, and the default selection.
-FIGURES = ("outcome_probabilities", "modal_outcome", "days_to_decision", "objection_rate", "lead_state_share",
-           "mean_contribution")
-DEFAULT_FIGURES = ("outcome_probabilities", "modal_outcome", "days_to_decision", "objection_rate",
-                   "lead_state_share")
+#: Figures a sweep can record per point, and the default selection (from the statistics' registry).
+FIGURES = SWEEP_STATISTICS
+DEFAULT_FIGURES = DEFAULT_SWEEP_STATISTICS
 #: The ``record:`` entry that adds per-replication rows (``replications/`` folder of Parquet chunks).
 PER_REPLICATION = "per_replication"
 

@@ -1,0 +1,198 @@
+"""The run statistics: each figure read from a run defined once, with its name, its meaning and how it comes
+from the run's per-replication arrays (as EMA Workbench's ``ScalarOutcome``).
+
+``SimulationResult`` reports them (rounded, as in ``summary.json``); sweeps record the exact values per
+point in flat columns (``column``: ``p_deployment``, ``days_p50``, ``objection_rate.Belarus``, ...);
+calibration, the analyses and the plots read them from here. The array functions (:func:`outcome_shares`,
+:func:`modal_level`, ...) serve where only an outcome array is at hand (a replayed vote, a baseline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from .ladder import LEVELS, STANCES, Level, Stance
+from .terms import REASONS
+
+DAY_QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+
+class Run(Protocol):
+    """A run's arrays (``SimulationResult``): members in name order, R replications."""
+
+    members: list[str]
+    lead_state: str | None
+    observed: str | None  # the observed outcome of a historical case
+    outcome: np.ndarray  # (R,) Level codes
+    days: np.ndarray  # (R,) days to decision, NaN when no measure passed
+    stance: np.ndarray  # (R, n) Stance codes on the measure requested (ABSENT: no request)
+    reason: np.ndarray  # (R, n) codes into terms.REASONS
+    objected: np.ndarray  # (R, n) bool
+    contribution: np.ndarray  # (R, n) troops
+
+
+# --- on arrays --------------------------------------------------------------------------------------------
+
+def _most_frequent(codes: np.ndarray, k: int) -> int:
+    """The most frequent of the codes 0..k-1 (the lowest on a tie)."""
+    return int(np.argmax(np.bincount(codes, minlength=k)))
+
+
+def outcome_shares(outcome: np.ndarray) -> np.ndarray:
+    """(4,) share of replications ending at each rung of the ladder."""
+    return np.bincount(outcome, minlength=len(LEVELS)) / outcome.shape[0]
+
+
+def outcome_probabilities(outcome: np.ndarray) -> dict[str, float]:
+    """Share of replications ending at each rung of the ladder, by rung name."""
+    return {lvl: float(p) for lvl, p in zip(LEVELS, outcome_shares(outcome), strict=True)}
+
+
+def modal_level(outcome: np.ndarray) -> int:
+    """The most frequent outcome (the lower rung on a tie)."""
+    return _most_frequent(outcome, len(LEVELS))
+
+
+def expected_level(probabilities: dict[str, float]) -> float:
+    """The mean rung of the ladder (none 0 ... deployment 3)."""
+    return float(sum(LEVELS.index(k) * v for k, v in probabilities.items()))
+
+
+def day_quantiles(days: np.ndarray) -> dict[str, float | None]:
+    """10th, 50th and 90th percentiles of the days to decision, over replications where a measure passed."""
+    decided = days[~np.isnan(days)]
+    if decided.size == 0:
+        return dict.fromkeys(DAY_QUANTILES)
+    q = np.quantile(decided, list(DAY_QUANTILES.values()))
+    return {name: float(v) for name, v in zip(DAY_QUANTILES, q, strict=True)}
+
+
+# --- on a run ---------------------------------------------------------------------------------------------
+
+def _dominant_reason(run: Run) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    tabled = run.stance[:, 0] != Stance.ABSENT if run.members else np.zeros(0, bool)
+    for i, m in enumerate(run.members):
+        codes = run.reason[tabled, i]
+        out[m] = REASONS[_most_frequent(codes, len(REASONS))] if codes.size else None
+    return out
+
+
+def _stance_rates(run: Run) -> dict[str, dict[str, float]]:
+    out = {}
+    reps = run.outcome.shape[0]
+    for i, m in enumerate(run.members):
+        counts = np.bincount(run.stance[:, i] + 1, minlength=len(STANCES) + 1)
+        out[m] = {name: float(c / reps) for name, c in zip(("absent", *STANCES), counts, strict=True)}
+    return out
+
+
+def _mean_contribution(run: Run) -> dict[str, float]:
+    deployed = run.outcome == Level.DEPLOYMENT
+    if not deployed.any():
+        return {m: 0.0 for m in run.members}
+    means = run.contribution[deployed].mean(axis=0)
+    return {m: float(v) for m, v in zip(run.members, means, strict=True)}
+
+
+def _lead_state_share(run: Run) -> float | None:
+    deployed = run.outcome == Level.DEPLOYMENT
+    if not deployed.any() or run.lead_state not in run.members:
+        return None
+    troops = run.contribution[deployed].astype(float)
+    total = troops.sum(axis=1)
+    lead = troops[:, run.members.index(run.lead_state)]
+    ok = total > 0
+    return float(np.mean(lead[ok] / total[ok])) if ok.any() else None
+
+
+def _match(run: Run) -> bool | None:
+    return None if run.observed is None else LEVELS[modal_level(run.outcome)] == run.observed
+
+
+# --- the registry -----------------------------------------------------------------------------------------
+
+def rounded(value: Any, digits: int | None) -> Any:
+    """A statistic's value rounded for a report (numbers inside dictionaries too; None stays None)."""
+    if digits is None or value is None:
+        return value
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    return float(round(float(value), digits))
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """One figure of a run: ``compute`` gives its exact value from the run's arrays; ``digits`` rounds it in
+    reports; ``column`` names its column in a sweep's table (``{key}`` for each key of a dictionary: the
+    ``keys``, or the members when ``per_member``; None: sweeps do not record it)."""
+
+    name: str
+    meaning: str
+    compute: Callable[[Run], Any]
+    digits: int | None = None
+    column: str | None = None
+    keys: tuple[str, ...] = ()
+    per_member: bool = False
+    text: bool = False  # its sweep column holds text (else numbers)
+    default: bool = False  # recorded by a sweep whose experiment does not say
+
+    def report(self, run: Run) -> Any:
+        """The value as a report shows it (rounded)."""
+        return rounded(self.compute(run), self.digits)
+
+    def columns(self, members: Sequence[str]) -> list[str]:
+        """Its columns in a sweep's table, for these members."""
+        if self.column is None:
+            return []
+        if "{key}" not in self.column:
+            return [self.column]
+        return [self.column.format(key=k) for k in (members if self.per_member else self.keys)]
+
+    def row(self, value: Any) -> dict[str, Any]:
+        """A value as a sweep row's columns."""
+        if isinstance(value, dict):
+            return {self.column.format(key=k): v for k, v in value.items()}
+        return {self.column: value}
+
+
+STATISTICS: dict[str, Statistic] = {}
+
+
+def _register(stat: Statistic) -> None:
+    if stat.name in STATISTICS:
+        raise ValueError(f"statistic {stat.name!r} registered twice")
+    STATISTICS[stat.name] = stat
+
+
+for _stat in (
+    Statistic("outcome_probabilities", "Share of replications ending at each rung of the ladder.",
+              lambda run: outcome_probabilities(run.outcome), 6, "p_{key}", keys=LEVELS, default=True),
+    Statistic("modal_outcome", "The most frequent outcome (the lower rung on a tie).",
+              lambda run: LEVELS[modal_level(run.outcome)], None, "modal_outcome", text=True, default=True),
+    Statistic("days_to_decision", "10th, 50th and 90th percentiles of the days to decision, over replications "
+              "where a measure passed.", lambda run: day_quantiles(run.days), 4, "days_{key}",
+              keys=tuple(DAY_QUANTILES), default=True),
+    Statistic("objection_rate", "Share of replications in which each member objected to the measure requested "
+              "(on the table or kept off it by the agenda).",
+              lambda run: {m: float(r) for m, r in zip(run.members, run.objected.mean(axis=0), strict=True)}, 6,
+              "objection_rate.{key}", per_member=True, default=True),
+    Statistic("lead_state_share", "The lead state's mean share of the troops deployed (None when no replication "
+              "deployed).", _lead_state_share, 4, "lead_state_share", default=True),
+    Statistic("mean_contribution", "Mean troops each member sends, over the replications that ended in a "
+              "deployment (0 if none did).", _mean_contribution, 1, "mean_troops.{key}", per_member=True),
+    Statistic("dominant_reason", "Each member's most frequent reason for its stance on the request (None when "
+              "there was none).", _dominant_reason),
+    Statistic("stance_rates", "Share of replications with each stance on the measure requested, by member.",
+              _stance_rates, 6),
+    Statistic("match", "Whether the modal outcome equals the observed one (None for what-if cases).", _match),
+):
+    _register(_stat)
+
+#: The statistics a sweep can record per point, and those it records by default (in registry order).
+SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.column is not None)
+DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.default)
