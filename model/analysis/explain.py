@@ -47,18 +47,21 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..agents import BENEFIT_REASONS, COST_REASONS
+from ..agents import MemberState
 from ..errors import InputError
 from ..ladder import LEVELS, STANCES, Stance
-from ..mechanisms import stance_from_utility
+from ..mechanisms import revision_weights
 from ..params import Parameters
 from ..scenario import CATEGORIES, Case, with_facts
 from ..simulate import simulate
+from ..statistics import expected_level, outcome_probabilities, rounded
+from ..terms import BENEFITS, COSTS
 from .internals import OBJECT, SUPPORT, Internals, run_internals, with_stance
 
 #: Categorical facts whose values are ordered (distance: steps along the order).
@@ -80,48 +83,46 @@ DELIBERATION_TERMS = ("role override", "lead state's pull", "peers")
 def contributions(it: Internals) -> dict[str, dict[str, Any]]:
     """Per member: the mean contribution of every term to its position on each rung (consultations,
     assistance, deployment), its own assessment and final position, and its stance shares."""
-    model, p = it.model, it.params
-    measures = it.case.organisation.measures
-    benefit = np.array([m.benefit for m in measures])
+    benefit = np.array([m.benefit for m in it.case.organisation.measures])
     out: dict[str, dict[str, Any]] = {}
-    lead = model.lead
-    n = len(it.members)
-    total_before = sum(it.before_last.values())
     for m in it.members:
-        terms: dict[str, np.ndarray] = {}
-        for name in BENEFIT_REASONS:
-            terms[name] = benefit * float(np.mean(m.benefit_terms[name]))
-        terms["perception noise"] = benefit * float(np.mean(model.perception_noise[m]))
-        terms["what-if stake shift"] = benefit * float(it.case.stake_shifts.get(m.name, 0.0))
-        for k, name in enumerate(COST_REASONS):
-            terms[name] = -m.cost_terms[:, k]
-        computed = sum(terms.values())
-        own = m.own.mean(axis=0)
-        terms["role override"] = own - computed
-        pull_part = peer_part = np.zeros(3)
-        if m.role not in ("requester", "party"):
-            pull, peer = m.pull, p.peer_weight
-            if pull + peer > 1.0:
-                pull, peer = pull / (pull + peer), peer / (pull + peer)
-            lead_prev = it.before_last[lead.name] if lead is not None and m.role != "lead" else 0.0
-            peers_prev = (total_before - it.before_last[m.name]) / (n - 1) if n > 1 else it.before_last[m.name]
-            pull_part = (pull * (lead_prev - m.own)).mean(axis=0)
-            peer_part = (peer * (peers_prev - m.own)).mean(axis=0)
-        terms["lead state's pull"] = pull_part
-        terms["peers"] = peer_part
-        final = m.position.mean(axis=0)
+        terms = _terms(it, m, benefit)
         stances = {}
         for lvl in (1, 2, 3):
-            s = stance_from_utility(m.position[:, lvl - 1], p.objection_threshold, p.delay_threshold)
-            counts = np.bincount(s, minlength=4) / it.replications
+            counts = np.bincount(m.stances(lvl), minlength=4) / it.replications
             stances[LEVELS[lvl]] = {name: round(float(c), 6) for name, c in zip(STANCES, counts, strict=True)}
         out[m.name] = {
             "role": m.role, "pull": round(float(m.pull), 6), "interest": round(float(m.interest), 6),
             "terms": {k: [round(float(x), 6) for x in v] for k, v in terms.items()},
-            "own": [round(float(x), 6) for x in own], "final": [round(float(x), 6) for x in final],
+            "own": [round(float(x), 6) for x in m.own.mean(axis=0)],
+            "final": [round(float(x), 6) for x in m.position.mean(axis=0)],
             "stances": stances,
         }
     return dict(sorted(out.items()))
+
+
+def _terms(it: Internals, m: MemberState, benefit: np.ndarray) -> dict[str, np.ndarray]:
+    """The mean of each term of one member's position on each rung: the registry's benefit terms (times the
+    measure's benefit), noise and what-if shift, the cost terms, the role override and deliberation."""
+    terms = {t.name: benefit * float(np.mean(m.benefit_terms[t.name])) for t in BENEFITS}
+    terms["perception noise"] = benefit * float(np.mean(it.model.perception_noise[m]))
+    terms["what-if stake shift"] = benefit * float(it.case.stake_shifts.get(m.name, 0.0))
+    for k, t in enumerate(COSTS):
+        terms[t.name] = -m.cost_terms[:, k]
+    terms["role override"] = m.own.mean(axis=0) - sum(terms.values())
+    terms.update(_deliberation(it, m))
+    return terms
+
+
+def _deliberation(it: Internals, m: MemberState) -> dict[str, np.ndarray]:
+    """What deliberation added, split exactly from the positions one round before the last (the model's
+    record): ``x(T) - u = pull * (x_lead(T-1) - u) + peer_weight * (peer mean(T-1) - u)``."""
+    if m.role in ("requester", "party"):
+        return {"lead state's pull": np.zeros(3), "peers": np.zeros(3)}
+    pull, peer = revision_weights(m.pull, it.params.peer_weight)
+    lead_prev, peers_prev = it.model.lead_position(m, -2), it.model.peer_mean(m, -2)
+    return {"lead state's pull": (pull * (lead_prev - m.own)).mean(axis=0),
+            "peers": (peer * (peers_prev - m.own)).mean(axis=0)}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -287,76 +288,91 @@ def _run(case: Case, replications: int, seed: int, rule: str | None, params: Par
     return res.outcome_probabilities, res.modal_outcome
 
 
+Runner = Callable[[Case], tuple[dict[str, float], str]]
+
+
 def counterfactuals(case: Case, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
                     target: str | None = None, strategic_value: float | None = None) -> dict[str, Any]:
     """Single changes that change the modal outcome (or reach ``target``), smallest first."""
     params = params or Parameters()
-    base_probs, base_modal = _run(case, replications, seed, rule, params)
-    evaluated: list[Evaluated] = []
-    tried = 0
-    valid_facts: list[tuple[Change, Case]] = []
-    for ch in fact_changes(case, strategic_value):
-        alt = _valid(case, ch)
-        if alt is None:
-            continue
-        valid_facts.append((ch, alt))
-        probs, modal = _run(alt, replications, seed, rule, params)
-        tried += 1
-        evaluated.append(Evaluated((ch,), probs, modal))
+
+    def run(alt: Case) -> tuple[dict[str, float], str]:
+        return _run(alt, replications, seed, rule, params)
+
+    base_probs, base_modal = run(case)
 
     def hit(e: Evaluated) -> bool:
         return e.modal == target if target else e.modal != base_modal
 
-    members = [m.name for m in case.roster if m.name != case.requester]
-    for member in sorted(members):
-        for sign in (1.0, -1.0):
-            for size in STAKE_SHIFTS:
-                ch = Change("perception", member, sign * size, size, f"{member}'s stake {sign * size:+g}")
-                probs, modal = _run(ch.apply(case), replications, seed, rule, params)
-                tried += 1
-                e = Evaluated((ch,), probs, modal)
-                if hit(e) or (not target and modal != base_modal):
-                    evaluated.append(e)
-                    break
-    flips = sorted((e for e in evaluated if hit(e)), key=lambda e: (e.distance, -e.probabilities[e.modal], e.label))
+    valid_facts = [(ch, alt) for ch in fact_changes(case, strategic_value) if (alt := _valid(case, ch)) is not None]
+    evaluated = [Evaluated((ch,), *run(alt)) for ch, alt in valid_facts]
+    shifts, shifts_tried = _stake_shifts(case, run, hit)
+    evaluated += shifts
+    flips = _ranked([e for e in evaluated if hit(e)])
     pairs_tried = 0
     if target and not flips:
-        for (c1, _), (c2, _) in itertools.combinations(valid_facts, 2):
-            if set(c1.facts()) & set(c2.facts()) or c1.distance + c2.distance > 3.0:
-                continue
-            try:
-                alt = with_facts(case, {**c1.facts(), **c2.facts()}, source="counterfactual")
-            except InputError:
-                continue
-            probs, modal = _run(alt, replications, seed, rule, params)
-            pairs_tried += 1
-            e = Evaluated((c1, c2), probs, modal)
-            if hit(e):
-                flips.append(e)
-        flips.sort(key=lambda e: (e.distance, -e.probabilities[e.modal], e.label))
-    path = None
-    if target and not flips:
-        path = greedy_path(case, valid_facts, target, replications, seed, rule, params)
-    base_level = expected_level(base_probs)
-    movers = sorted((e for e in evaluated if e.modal == base_modal and e.change[0].kind != "perception"),
-                    key=lambda e: (-abs(expected_level(e.probabilities) - base_level), e.distance, e.label))
-    movers = [e for e in movers if abs(expected_level(e.probabilities) - base_level) >= 0.1][:3]
+        flips, pairs_tried = _pairs(case, valid_facts, run, hit)
+    path = greedy_path(case, valid_facts, target, replications, seed, rule, params) if target and not flips else None
     up = [e for e in flips if LEVELS.index(e.modal) > LEVELS.index(base_modal)]
     down = [e for e in flips if LEVELS.index(e.modal) < LEVELS.index(base_modal)]
     return {
         "base": {"modal": base_modal, "outcome_probabilities": base_probs},
-        "target": target, "tried": tried, "pairs_tried": pairs_tried,
+        "target": target, "tried": len(valid_facts) + shifts_tried, "pairs_tried": pairs_tried,
         "flips": [e.to_dict() for e in flips],
         "smallest_up": up[0].to_dict() if up else None,
         "smallest_down": down[0].to_dict() if down else None,
-        "movers": [{**e.to_dict(), "expected_level": round(expected_level(e.probabilities), 6)} for e in movers],
+        "movers": _movers(evaluated, base_probs, base_modal),
         "greedy_path": path,
     }
 
 
-def expected_level(probabilities: dict[str, float]) -> float:
-    """The mean rung of the ladder (none 0 ... deployment 3)."""
-    return float(sum(LEVELS.index(k) * v for k, v in probabilities.items()))
+def _ranked(flips: list[Evaluated]) -> list[Evaluated]:
+    return sorted(flips, key=lambda e: (e.distance, -e.probabilities[e.modal], e.label))
+
+
+def _stake_shifts(case: Case, run: Runner, hit: Callable[[Evaluated], bool]) -> tuple[list[Evaluated], int]:
+    """For each member but the requester, each sign: the smallest stake shift that hits (and how many were run)."""
+    found, tried = [], 0
+    for member in sorted(m.name for m in case.roster if m.name != case.requester):
+        for sign in (1.0, -1.0):
+            for size in STAKE_SHIFTS:
+                ch = Change("perception", member, sign * size, size, f"{member}'s stake {sign * size:+g}")
+                e = Evaluated((ch,), *run(ch.apply(case)))
+                tried += 1
+                if hit(e):
+                    found.append(e)
+                    break
+    return found, tried
+
+
+def _pairs(case: Case, valid_facts: list[tuple[Change, Case]], run: Runner,
+           hit: Callable[[Evaluated], bool]) -> tuple[list[Evaluated], int]:
+    """Pairs of fact changes on different facts, at most 3 apart in all, that hit (ranked), and how many were run."""
+    flips, tried = [], 0
+    for (c1, _), (c2, _) in itertools.combinations(valid_facts, 2):
+        if set(c1.facts()) & set(c2.facts()) or c1.distance + c2.distance > 3.0:
+            continue
+        try:
+            alt = with_facts(case, {**c1.facts(), **c2.facts()}, source="counterfactual")
+        except InputError:
+            continue
+        e = Evaluated((c1, c2), *run(alt))
+        tried += 1
+        if hit(e):
+            flips.append(e)
+    return _ranked(flips), tried
+
+
+def _movers(evaluated: list[Evaluated], base_probs: dict[str, float], base_modal: str) -> list[dict[str, Any]]:
+    """The three fact changes that move the expected rung most (at least 0.1) without changing the modal outcome."""
+    base_level = expected_level(base_probs)
+    movers = sorted((e for e in evaluated if e.modal == base_modal and e.change[0].kind != "perception"),
+                    key=lambda e: (-abs(expected_level(e.probabilities) - base_level), e.distance, e.label))
+    movers = [e for e in movers if abs(expected_level(e.probabilities) - base_level) >= 0.1][:3]
+    return [{**e.to_dict(), "expected_level": round(expected_level(e.probabilities), 6)} for e in movers]
+
+
+Combination = tuple[tuple[Change, ...], dict[str, float], str]  # changes, outcome probabilities, modal outcome
 
 
 def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, replications: int, seed: int,
@@ -368,19 +384,11 @@ def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, rep
     the higher probability of the target, the smaller distance). The first depth at which a combination
     reaches the target returns the smallest such combination."""
     goal = LEVELS.index(target)
-    prereq: list[Change] = []
-    facts: dict[str, Any] = {}
     if goal > 0 and case.requester is None:
         return {"target": target, "reached": False, "distance": None, "changes": [], "modal": None, "probability": None,
                 "outcome_probabilities": None, "note": "nobody asked: see the single changes 'a request by ...'"}
-    if goal > 0 and case.value("request.channel") != "organisation":
-        prereq.append(Change("fact", "request.channel", "organisation", 1.0, "request.channel organisation"))
-    if goal > 0 and LEVELS.index(case.value("request.measure")) < goal:
-        prereq.append(Change("fact", "request.measure", target,
-                             _step_distance("request.measure", case.value("request.measure"), target),
-                             f"request.measure {target}"))
-    for ch in prereq:
-        facts[ch.name] = ch.value
+    prereq = _prerequisites(case, target)
+    facts = {ch.name: ch.value for ch in prereq}
     fixed = {"request.channel", "request.measure", "request.by"} if prereq else set()
 
     def evaluate(changes: tuple[Change, ...]) -> tuple[dict[str, float], str] | None:
@@ -391,44 +399,70 @@ def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, rep
             return None
         return _run(alt, replications, seed, rule, params)
 
-    def score(probs: dict[str, float], changes: tuple[Change, ...]) -> tuple[float, float, float]:
-        return (-abs(expected_level(probs) - goal), probs[target], -sum(c.distance for c in changes))
-
-    start = evaluate(())
-    frontier: list[tuple[tuple[Change, ...], dict[str, float], str]] = [((), *start)] if start else []
-    found = None
-    if start and start[1] == target:
-        found = ((), *start)
-    for _ in range(max_steps):
-        if found or not frontier:
-            break
-        nxt = []
-        seen = set()
-        for changes, _p, _m in frontier:
-            names = {k for c in changes for k in c.facts()} | fixed
-            for ch, _alt in singles:
-                if set(ch.facts()) & names:
-                    continue
-                combo = tuple(sorted(changes + (ch,), key=lambda c: c.label))
-                key = tuple(c.label for c in combo)
-                if key in seen:
-                    continue
-                seen.add(key)
-                res = evaluate(combo)
-                if res is not None:
-                    nxt.append((combo, *res))
-        hits = [x for x in nxt if x[2] == target]
-        if hits:
-            found = min(hits, key=lambda x: (sum(c.distance for c in x[0]), -x[1][target], [c.label for c in x[0]]))
-            break
-        frontier = sorted(nxt, key=lambda x: score(x[1], x[0]), reverse=True)[:beam]
-    if found is None and frontier:
-        found = max(frontier, key=lambda x: score(x[1], x[0]))
+    found = _beam_search(evaluate, singles, fixed, target, max_steps, beam)
     changes = tuple(prereq) + (found[0] if found else ())
     probs, modal = (found[1], found[2]) if found else (None, None)
     return {"target": target, "reached": modal == target, "distance": round(sum(c.distance for c in changes), 6),
             "changes": [c.label for c in changes], "modal": modal,
             "probability": probs[modal] if probs else None, "outcome_probabilities": probs}
+
+
+def _prerequisites(case: Case, target: str) -> list[Change]:
+    """The changes without which ``target`` cannot be reached: a request to the organisation for at least it."""
+    goal = LEVELS.index(target)
+    prereq: list[Change] = []
+    if goal > 0 and case.value("request.channel") != "organisation":
+        prereq.append(Change("fact", "request.channel", "organisation", 1.0, "request.channel organisation"))
+    if goal > 0 and LEVELS.index(case.value("request.measure")) < goal:
+        prereq.append(Change("fact", "request.measure", target,
+                             _step_distance("request.measure", case.value("request.measure"), target),
+                             f"request.measure {target}"))
+    return prereq
+
+
+def _beam_search(evaluate: Callable[[tuple[Change, ...]], tuple[dict[str, float], str] | None],
+                 singles: list[tuple[Change, Case]], fixed: set[str], target: str, max_steps: int,
+                 beam: int) -> Combination | None:
+    """The smallest combination that reaches ``target`` at the first depth where one does, else the closest."""
+    goal = LEVELS.index(target)
+
+    def score(x: Combination) -> tuple[float, float, float]:
+        return (-abs(expected_level(x[1]) - goal), x[1][target], -sum(c.distance for c in x[0]))
+
+    start = evaluate(())
+    frontier: list[Combination] = [((), *start)] if start else []
+    if start and start[1] == target:
+        return frontier[0]
+    for _ in range(max_steps):
+        if not frontier:
+            break
+        nxt = _extend(frontier, singles, fixed, evaluate)
+        hits = [x for x in nxt if x[2] == target]
+        if hits:
+            return min(hits, key=lambda x: (sum(c.distance for c in x[0]), -x[1][target], [c.label for c in x[0]]))
+        frontier = sorted(nxt, key=score, reverse=True)[:beam]
+    return max(frontier, key=score) if frontier else None
+
+
+def _extend(frontier: list[Combination], singles: list[tuple[Change, Case]], fixed: set[str],
+            evaluate: Callable[[tuple[Change, ...]], tuple[dict[str, float], str] | None]) -> list[Combination]:
+    """Every combination of the frontier with one more single change (on a fact it does not change yet)."""
+    nxt: list[Combination] = []
+    seen = set()
+    for changes, _p, _m in frontier:
+        names = {k for c in changes for k in c.facts()} | fixed
+        for ch, _alt in singles:
+            if set(ch.facts()) & names:
+                continue
+            combo = tuple(sorted(changes + (ch,), key=lambda c: c.label))
+            key = tuple(c.label for c in combo)
+            if key in seen:
+                continue
+            seen.add(key)
+            res = evaluate(combo)
+            if res is not None:
+                nxt.append((combo, *res))
+    return nxt
 
 
 # --------------------------------------------------------------------------------------------------
@@ -439,14 +473,13 @@ def explain(case: Case, replications: int, seed: int, rule: str | None = None, p
             target: str | None = None, search: bool = True) -> dict[str, Any]:
     params = params or Parameters()
     it = run_internals(case, replications, seed, params, rule)
-    probs = np.bincount(it.outcome, minlength=4) / replications
     value = it.crisis.strategic_value
     v = float(np.mean(value)) if case.requester is not None else None
     out: dict[str, Any] = {
         "scenario": case.id, "title": case.title, "kind": case.kind, "organisation": case.organisation.name,
         "replications": replications, "seed": seed, "rule": it.rule.name,
         "observed": case.observed.outcome if case.observed else None,
-        "outcome_probabilities": {lvl: round(float(p), 6) for lvl, p in zip(LEVELS, probs, strict=True)},
+        "outcome_probabilities": rounded(outcome_probabilities(it.outcome), 6),
         "modal": LEVELS[it.modal],
         "measures": list(LEVELS[1:]),
         "contributions": contributions(it),
@@ -468,7 +501,16 @@ def format_explain(rep: dict[str, Any], top: int = 8) -> str:
              f"outcome: {probs}; modal {rep['modal']}" + (f"; observed {rep['observed']}" if rep["observed"] else ""),
              "", "Contributions to each member's position (mean over replications), on consultations / assistance / "
              "deployment:"]
-    for name, c in rep["contributions"].items():
+    lines += _format_contributions(rep["contributions"])
+    lines += ["", "Pivotal members:"] + _format_pivotal(rep["pivotal"])
+    if rep.get("counterfactuals"):
+        lines += [""] + _format_counterfactuals(rep["counterfactuals"], rep["scenario"], top)
+    return "\n".join(lines)
+
+
+def _format_contributions(contributions: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, c in contributions.items():
         lines.append(f"  {name} ({c['role']}; interest {c['interest']:.2f}; lead state's pull {c['pull']:.2f})")
         for term, vals in c["terms"].items():
             if max(abs(v) for v in vals) >= 0.005:
@@ -479,24 +521,26 @@ def format_explain(rep: dict[str, Any], top: int = 8) -> str:
             top_stance = max(shares, key=shares.get)
             st.append(f"{measure} {top_stance} {100 * shares[top_stance]:.0f}%")
         lines.append(f"    {'stances':<26} " + "; ".join(st))
-    pv = rep["pivotal"]
-    lines += ["", "Pivotal members:"]
-    if pv.get("note"):
-        lines.append(f"  {pv['note']}")
+    return lines
+
+
+def _shares(members: dict[str, float]) -> str:
+    return ", ".join(f"{m} {100 * s:.0f}%" for m, s in members.items() if s > 0) or "nobody"
+
+
+def _format_pivotal(pv: dict[str, Any]) -> list[str]:
+    lines = [f"  {pv['note']}"] if pv.get("note") else []
     if pv["down"]:
-        ranked = [(m, s) for m, s in pv["down"]["members"].items() if s > 0]
         lines.append(f"  objecting alone to {pv['down']['rung']} (the modal outcome) would bring it down: "
-                     + (", ".join(f"{m} {100 * s:.0f}%" for m, s in ranked) or "nobody"))
+                     + _shares(pv["down"]["members"]))
     if pv["up"]:
-        ranked = [(m, s) for m, s in pv["up"]["members"].items() if s > 0]
         lines.append(f"  supporting {pv['up']['rung']} (the next rung up) alone would lift the outcome: "
-                     + (", ".join(f"{m} {100 * s:.0f}%" for m, s in ranked) or "nobody"))
+                     + _shares(pv["up"]["members"]))
     elif pv["requested"] == pv["modal"] and pv["channel"] == "organisation":
         lines.append(f"  (no rung above: {pv['modal']} is what was asked for)")
     if pv.get("position"):
-        ranked = [(m, s) for m, s in pv["position"].items() if s > 0]
         lines.append("  a firm position alone (through deliberation, agenda and rule) would decide the outcome: "
-                     + (", ".join(f"{m} {100 * s:.0f}%" for m, s in ranked) or "nobody"))
+                     + _shares(pv["position"]))
     if pv["agenda"] and all(a["kept_off"] == 0 for a in pv["agenda"]):
         lines.append(f"  agenda: {pv['agenda'][0]['lead_state']} supported every rung on its agenda that was asked for "
                      "in every replication (its agenda power did not act)")
@@ -504,47 +548,58 @@ def format_explain(rep: dict[str, Any], top: int = 8) -> str:
         lines.append(f"  agenda: {a['rung']} kept off the table because {a['lead_state']} did not support it in "
                      f"{100 * a['kept_off']:.1f}% of replications; it would have passed had it been tabled in "
                      f"{100 * a['would_have_passed']:.1f}%")
-    cf = rep.get("counterfactuals")
-    if cf:
-        what = f"reach {cf['target']}" if cf["target"] else "change the modal outcome"
-        lines += ["", f"Smallest changes that {what} ({cf['tried']} single changes tried"
-                  + (f", {cf['pairs_tried']} pairs" if cf["pairs_tried"] else "") + "; distance in categorical steps):"]
-        if not cf["flips"]:
-            lines.append("  none found")
-        shown, requests = [], {}
-        for e in cf["flips"]:
-            c = e["changes"]
-            if len(c) == 1 and c[0]["kind"] == "request":  # collapse "a request by X" with the same result
-                key = (e["distance"], e["modal"], round(e["probability"], 2))
-                if key in requests:
-                    requests[key].append(c[0]["name"])
-                    continue
-                requests[key] = [c[0]["name"]]
-            shown.append(e)
-        for e in shown[:top]:
-            label = _label(e)
-            c = e["changes"]
-            if len(c) == 1 and c[0]["kind"] == "request":
-                who = requests[(e["distance"], e["modal"], round(e["probability"], 2))]
-                label = f"a request by {who[0]} to the organisation" if len(who) == 1 else \
-                    f"a request by any one of {', '.join(who)} to the organisation"
-            lines.append(f"  {e['distance']:5.2f}  {rep['scenario']}: with {label} -> {e['modal']} "
-                         f"(P {e['probability']:.2f})")
-        if cf.get("greedy_path"):
-            g = cf["greedy_path"]
-            got = "-" if g["modal"] is None else f"{g['modal']} (P {g['probability']:.2f})"
-            status = "reached" if g["reached"] else "closest found"
-            lines.append(f"  no single change or pair reaches {g['target']}; combined changes ({status}, "
-                         f"distance {g['distance']:.2f}): {' and '.join(g['changes'])} -> {got}")
-        for e in cf.get("movers", []):
-            lines.append(f"  moves the odds without changing the modal outcome: {_label(e)} -> "
-                         + ", ".join(f"{k} {v:.2f}" for k, v in e["outcome_probabilities"].items() if v > 0.005))
-        for key, word in (("smallest_up", "up"), ("smallest_down", "down")):
-            e = cf[key]
-            if e is not None and e not in shown[:top]:
-                lines.append(f"  smallest change {word}: {_label(e)} -> {e['modal']} (P {e['probability']:.2f}, "
-                             f"distance {e['distance']:.2f})")
-    return "\n".join(lines)
+    return lines
+
+
+def _format_counterfactuals(cf: dict[str, Any], scenario: str, top: int) -> list[str]:
+    what = f"reach {cf['target']}" if cf["target"] else "change the modal outcome"
+    lines = [f"Smallest changes that {what} ({cf['tried']} single changes tried"
+             + (f", {cf['pairs_tried']} pairs" if cf["pairs_tried"] else "") + "; distance in categorical steps):"]
+    if not cf["flips"]:
+        lines.append("  none found")
+    shown, requests = _collapse_requests(cf["flips"])
+    for e in shown[:top]:
+        label = _label(e)
+        c = e["changes"]
+        if len(c) == 1 and c[0]["kind"] == "request":
+            who = requests[_request_key(e)]
+            label = f"a request by {who[0]} to the organisation" if len(who) == 1 else \
+                f"a request by any one of {', '.join(who)} to the organisation"
+        lines.append(f"  {e['distance']:5.2f}  {scenario}: with {label} -> {e['modal']} (P {e['probability']:.2f})")
+    if cf.get("greedy_path"):
+        g = cf["greedy_path"]
+        got = "-" if g["modal"] is None else f"{g['modal']} (P {g['probability']:.2f})"
+        status = "reached" if g["reached"] else "closest found"
+        lines.append(f"  no single change or pair reaches {g['target']}; combined changes ({status}, "
+                     f"distance {g['distance']:.2f}): {' and '.join(g['changes'])} -> {got}")
+    for e in cf.get("movers", []):
+        lines.append(f"  moves the odds without changing the modal outcome: {_label(e)} -> "
+                     + ", ".join(f"{k} {v:.2f}" for k, v in e["outcome_probabilities"].items() if v > 0.005))
+    for key, word in (("smallest_up", "up"), ("smallest_down", "down")):
+        e = cf[key]
+        if e is not None and e not in shown[:top]:
+            lines.append(f"  smallest change {word}: {_label(e)} -> {e['modal']} (P {e['probability']:.2f}, "
+                         f"distance {e['distance']:.2f})")
+    return lines
+
+
+def _request_key(e: dict[str, Any]) -> tuple[float, str, float]:
+    return (e["distance"], e["modal"], round(e["probability"], 2))
+
+
+def _collapse_requests(flips: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[tuple, list[str]]]:
+    """The flips to show, with "a request by X" collapsed across members with the same result."""
+    shown, requests = [], {}
+    for e in flips:
+        c = e["changes"]
+        if len(c) == 1 and c[0]["kind"] == "request":
+            key = _request_key(e)
+            if key in requests:
+                requests[key].append(c[0]["name"])
+                continue
+            requests[key] = [c[0]["name"]]
+        shown.append(e)
+    return shown, requests
 
 
 def _label(e: dict[str, Any]) -> str:
