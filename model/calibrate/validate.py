@@ -18,6 +18,7 @@ import numpy as np
 
 from ..ladder import LEVELS
 from ..results import code_version
+from ..seeds import derive_seed
 from ..sweep.store import write_json_atomic
 from . import baselines
 from .abc import Setup, Target, accept, distance_terms, read_sample, run_prior_sample
@@ -28,8 +29,7 @@ BASELINE_SPAWN_KEY = 7  # baseline runs are seeded from SeedSequence(seed, spawn
 
 
 def _seed(seed: int, fold: int, draw: int) -> int:
-    child = np.random.SeedSequence(seed, spawn_key=(BASELINE_SPAWN_KEY, fold, int(draw)))
-    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    return derive_seed(seed, BASELINE_SPAWN_KEY, fold, int(draw))
 
 
 def _probs(p: np.ndarray) -> dict[str, float]:
