@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..files.manifest import sha256_file
 from ..params import SPECS, ParameterError, Parameters
 from ..results import SimulationResult
 from ..scenario import Case
 from ..seeds import reduce_seed
 from ..simulate import check_replications, check_seed, simulate
-from .abc import CALIBRATION_FORMAT, sha256_file
+from .abc import CALIBRATION_FORMAT
 
 ALLOWED = "a folder written by 'csto-sim calibrate' (posterior.parquet and calibration.json)"
 
@@ -113,11 +114,6 @@ class PosteriorResult(SimulationResult):
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        out["posterior"] = self.posterior
-        return out
-
-    def manifest(self) -> dict[str, Any]:
-        out = super().manifest()
         out["posterior"] = self.posterior
         return out
 
