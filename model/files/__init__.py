@@ -8,5 +8,6 @@
 ``manifest``  the one manifest writer; :func:`code_version`
 ``runfolder`` the folder of one run (``csto-sim run --out``): what it holds and how it is written
 
-Nothing here imports the model's core, the sweep engine, the plots or the command line.
+Nothing here imports the sweep engine, the plots or the command line; of the core, only the ladder (the
+names of the rungs, for a run's trace). ``model/seeds.py`` derives seeds (numpy only, used by the core).
 """
