@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from model import CouncilModel, load_scenario, simulate  # noqa: E402
 from model.council import decide  # noqa: E402
-from model.results import code_version  # noqa: E402
+from model.files.manifest import code_version  # noqa: E402
 
 CASE = "kazakhstan-2022"
 

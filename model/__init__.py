@@ -6,11 +6,13 @@ Library use::
     result = simulate(load_scenario("kazakhstan-2022"), replications=10_000, seed=1)
     result.outcome_probabilities
 
-Layout: ``scenario`` reads the files; ``mechanisms`` holds the causal claims as small functions;
+Layout: ``files`` reads and writes files (safe YAML, output folders, atomic writes, manifests); ``scenario``
+reads the case and organisation files; ``mechanisms`` holds the causal claims as small functions;
 ``agents`` is where members decide; ``council`` and ``rules`` are where the council applies its rule;
 ``model`` is the protocol (a Mesa model); ``simulate`` and ``results`` run it and report.
 """
 
+from .files.formats import VERSION
 from .ladder import LEVELS, Level, Stance
 from .model import CouncilModel
 from .params import SPECS, Parameters
@@ -21,4 +23,4 @@ from .simulate import simulate
 
 __all__ = ["LEVELS", "RULES", "SPECS", "CouncilModel", "Level", "Parameters", "SimulationResult", "Stance",
            "load_scenario", "simulate"]
-__version__ = "0.1.0"
+__version__ = VERSION

@@ -19,12 +19,13 @@ from .analysis import cli as analysis_cli
 from .calibrate import cli as calibrate_cli
 from .errors import InputError
 from .explorer import cli as explore_cli
+from .files.runfolder import check_run_out, write_run
 from .ladder import LEVELS
 from .params import SPECS, ParameterError, Parameters
 from .plots import data as plot_data
 from .plots.draw import KINDS, draw_replay, draw_run, draw_sweep
 from .plots.style import FORMATS
-from .results import SimulationResult, prepare_out_dir
+from .results import SimulationResult
 from .rules import RULES
 from .scenario import list_case_files, load_scenario, scenarios_root
 from .simulate import MAX_REPLICATIONS, check_replications, check_seed, simulate
@@ -214,10 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = _params(args.settings)
     case = load_scenario(args.scenario)
     if args.out is not None:
-        try:
-            prepare_out_dir(args.out)
-        except InputError as exc:
-            raise InputError("command line", "--out", f"{exc.where}: {exc.problem}", exc.allowed) from None
+        check_run_out(args.out)
     if args.plot is not None:
         _check_plot_dir(args.plot)
     if args.posterior is not None:
@@ -228,10 +226,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         res = simulate(case, args.replications, args.seed, rule=args.rule, params=params, trace=True)
     if args.out is not None:
-        res.write(args.out)
+        write_run(res, args.out)
     if args.plot is not None:
         with tempfile.TemporaryDirectory() as tmp:
-            folder = res.write(Path(tmp) / "run") if args.out is None else args.out
+            folder = write_run(res, Path(tmp) / "run") if args.out is None else args.out
             figures = draw_run(plot_data.load(folder), args.plot, fmt=args.format)
     if args.json:
         out: dict[str, Any] = res.to_dict()

@@ -1,15 +1,44 @@
-"""The one error type for bad input: it prints as ``FILE: field.path: what is wrong (allowed: ...)``."""
+"""The one error type for bad input: it prints as ``FILE: field.path: what is wrong (allowed: ...)``.
+
+An error line never carries a file's content: a value quoted from input is cut to :data:`QUOTE_LIMIT`
+characters (:func:`quote`), and each part of the line is capped as well, keeping its beginning and its
+end (a 900 KB one-line file gives a line of a few hundred characters, not of 900 KB).
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+#: Characters of a quoted input value shown in an error line.
+QUOTE_LIMIT = 200
+#: Caps on the parts of an error line that may hold input (the field path, the problem) and on the list of
+#: allowed values (which may name things read from a file, e.g. the members of an organisation).
+FIELD_LIMIT = 200
+PROBLEM_LIMIT = 400
+ALLOWED_LIMIT = 600
 
 
 def _one_line(text: str) -> str:
     """Escape line breaks and other control characters, so that the message stays on one line."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def cap(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters: its beginning and its end, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}...[{len(text) - 2 * half:,} characters cut]...{text[-half:]}"
+
+
+def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for an error line, cut to about ``limit`` characters."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    return cap(repr(value), limit)
 
 
 class InputError(Exception):
@@ -20,5 +49,6 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.field}: {self.problem}" if self.field else f"{self.where}: {self.problem}"
-        return _one_line(f"{text} (allowed: {self.allowed})" if self.allowed else text)
+        field, problem = cap(self.field, FIELD_LIMIT), cap(self.problem, PROBLEM_LIMIT)
+        text = f"{self.where}: {field}: {problem}" if field else f"{self.where}: {problem}"
+        return _one_line(f"{text} (allowed: {cap(self.allowed, ALLOWED_LIMIT)})" if self.allowed else text)

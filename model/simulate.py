@@ -11,13 +11,9 @@ from .model import CouncilModel
 from .params import Parameters
 from .results import SimulationResult
 from .scenario import Case, load_scenario
+from .seeds import fresh_seed as new_seed
 
 MAX_REPLICATIONS = 2_000_000
-
-
-def new_seed() -> int:
-    """A fresh 63-bit seed from the operating system's entropy, to be recorded with the results."""
-    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 def check_replications(replications: Any) -> int:

@@ -8,6 +8,7 @@ import pytest
 from matplotlib.collections import QuadMesh
 
 from model import simulate
+from model.files.runfolder import write_run
 from model.ladder import LEVELS
 from model.plots import figures as F
 from model.plots.draw import probability_grid
@@ -111,7 +112,7 @@ def test_trace_lines_are_the_recorded_positions():
 
 def test_summary_json_is_what_the_outcome_figure_reads(tmp_path):
     res = simulate("kazakhstan-2022", 300, 5)
-    res.write(tmp_path / "run")
+    write_run(res, tmp_path / "run")
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["outcome_probabilities"] == res.outcome_probabilities
     assert sum(summary["outcome_probabilities"][lvl] for lvl in LEVELS) == pytest.approx(1.0)

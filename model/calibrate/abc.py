@@ -22,7 +22,6 @@ distances), ``DIR/calibration.json`` and ``DIR/posterior.png``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import sys
@@ -35,17 +34,18 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..files.atomic import write_parquet_atomic
+from ..files.formats import CALIBRATION_FORMAT, EXPERIMENT_FORMAT
+from ..files.manifest import code_version, sha256_file, write_manifest
 from ..ladder import LEVELS
 from ..params import SPECS, Parameters
-from ..results import code_version
 from ..scenario import Case
 from ..simulate import simulate
 from ..statistics import outcome_shares
 from ..sweep.experiment import Experiment, load_experiment
 from ..sweep.runner import SweepOptions, SweepOutcome, run_sweep
-from ..sweep.store import read_results, write_json_atomic, write_parquet_atomic
+from ..sweep.store import read_results
 
-CALIBRATION_FORMAT = "csto-sim/calibration-1"
 DEFAULT_SEED = 20021007  # the CSTO Charter was signed on 7 October 2002
 DEFAULT_DRAWS = 4000
 DEFAULT_REPLICATIONS = 200
@@ -190,7 +190,7 @@ class Setup:
         lines = [
             f"# Prior sample of '{self.name}' (csto-sim calibrate / validate): a Latin hypercube over the prior",
             "# range of each calibrated global parameter (model/params.py), every training case.",
-            "format: csto-sim/experiment-1",
+            f"format: {EXPERIMENT_FORMAT}",
             f"name: {self.name}",
             f"description: Prior sample for rejection ABC, {len(self.calibrated)} parameters, {self.draws} draws.",
             f"scenarios: [{', '.join(json.dumps(s) for s in self.scenarios)}]",
@@ -427,10 +427,6 @@ def most_constrained(summary: Mapping[str, Mapping[str, Any]], n: int = 6) -> li
     return ranked[:n]
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 # --------------------------------------------------------------------------------------------------
 # The calibration
 # --------------------------------------------------------------------------------------------------
@@ -547,5 +543,5 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
                        subtitle=f"{len(acc.index):,} of {setup.draws:,} draws accepted "
                                 f"({100 * acc.rate:.1f}%), {setup.replications} replications each, seed {setup.seed}")
     record["seconds"]["total"] = round(time.monotonic() - t0, 2)
-    write_json_atomic(record, out / "calibration.json")
+    write_manifest(record, out, "calibration.json")
     return Calibration(out=out, setup=setup, sample=sample, acceptance=acc, summary=summary, record=record)

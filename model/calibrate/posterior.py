@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..files.manifest import sha256_file
 from ..params import SPECS, ParameterError, Parameters
 from ..results import SimulationResult
 from ..scenario import Case
+from ..seeds import reduce_seed
 from ..simulate import check_replications, check_seed, simulate
-from .abc import CALIBRATION_FORMAT, sha256_file
+from .abc import CALIBRATION_FORMAT
 
 ALLOWED = "a folder written by 'csto-sim calibrate' (posterior.parquet and calibration.json)"
 
@@ -115,11 +117,6 @@ class PosteriorResult(SimulationResult):
         out["posterior"] = self.posterior
         return out
 
-    def manifest(self) -> dict[str, Any]:
-        out = super().manifest()
-        out["posterior"] = self.posterior
-        return out
-
 
 def simulate_posterior(case: Case, posterior: Posterior | str | os.PathLike[str], replications: int, seed: int,
                        rule: str | None = None, overrides: dict[str, Any] | None = None,
@@ -138,7 +135,7 @@ def simulate_posterior(case: Case, posterior: Posterior | str | os.PathLike[str]
     children = ss_runs.spawn(len(drawn))
     parts: list[SimulationResult] = []
     for k, (i, child) in enumerate(zip(drawn, children, strict=True)):
-        run_seed = int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        run_seed = reduce_seed(child)
         params = post.sets[i].replace(**overrides) if overrides else post.sets[i]
         parts.append(simulate(case, int(counts[i]), run_seed, rule=rule, params=params, trace=trace and k == 0))
     first = parts[0]

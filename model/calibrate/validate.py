@@ -16,20 +16,19 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..files.formats import VALIDATION_FORMAT
+from ..files.manifest import code_version, write_manifest
 from ..ladder import LEVELS
-from ..results import code_version
-from ..sweep.store import write_json_atomic
+from ..seeds import derive_seed
 from . import baselines
 from .abc import Setup, Target, accept, distance_terms, read_sample, run_prior_sample
 from .scores import brier_deployment, rps
 
-VALIDATION_FORMAT = "csto-sim/validation-1"
 BASELINE_SPAWN_KEY = 7  # baseline runs are seeded from SeedSequence(seed, spawn_key=(7, fold, draw))
 
 
 def _seed(seed: int, fold: int, draw: int) -> int:
-    child = np.random.SeedSequence(seed, spawn_key=(BASELINE_SPAWN_KEY, fold, int(draw)))
-    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    return derive_seed(seed, BASELINE_SPAWN_KEY, fold, int(draw))
 
 
 def _probs(p: np.ndarray) -> dict[str, float]:
@@ -104,7 +103,7 @@ def validate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fals
         "code_version": code_version(),
         "seconds": round(time.monotonic() - t0, 2),
     }
-    write_json_atomic(report, out / "validation.json")
+    write_manifest(report, out, "validation.json")
     return report
 
 

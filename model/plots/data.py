@@ -1,7 +1,9 @@
 """Reading saved results for plotting: a ``run --out`` folder or a sweep folder, checked before use.
 
 A folder that is missing, incomplete, corrupt or of another format version is an InputError (one line,
-exit status 2). Plots read these files only; they never rerun the model.
+exit status 2). Plots read these files only: they never rerun the model, and never re-open the case files
+a manifest names (what the figures need of a case, its observed values and coded facts, is in the
+manifest; a folder written before they were recorded is drawn without them).
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, quote
+from ..files.formats import MANIFEST, RUN_FORMAT, SWEEP_FORMAT
 from ..ladder import LEVELS, STANCES
 
-RUN_FORMAT = "csto-sim/run-1"
-SWEEP_FORMAT = "csto-sim/sweep-1"
 FORMATS = (RUN_FORMAT, SWEEP_FORMAT)
 
 
@@ -33,7 +34,7 @@ class RunData:
     days: np.ndarray
     troops: np.ndarray  # (R, n)
     trace: list[dict[str, list[float]]] | None
-    observed: dict[str, Any] | None  # from the case file when still readable: days range, troops ranges
+    observed: dict[str, Any] | None  # the case's observed days and troops ([low, high]), from the manifest
 
 
 @dataclass
@@ -42,6 +43,17 @@ class SweepData:
     manifest: dict[str, Any]
     table: Any  # pyarrow Table sorted by point
     factors: list[dict[str, Any]]
+    cases: dict[str, dict[str, Any]]  # case id -> its record in the manifest (observed values, coded facts)
+
+    def observed_outcome(self, case_id: str) -> str | None:
+        """The observed outcome of a historical case (None for a what-if, or when not recorded)."""
+        observed = self.cases.get(case_id, {}).get("observed")
+        return observed.get("outcome") if isinstance(observed, dict) else None
+
+    def coded(self, case_id: str, fact: str) -> float | None:
+        """The coded (central) value of a numeric fact of a case (None when not recorded)."""
+        value = (self.cases.get(case_id, {}).get("coded") or {}).get(fact)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
     def column(self, name: str) -> np.ndarray:
         col = self.table.column(name)
@@ -80,10 +92,10 @@ def load(folder: str | Path) -> RunData | SweepData:
         raise InputError(where, "", "no such folder", "a folder written by 'csto-sim run --out' or 'csto-sim sweep'")
     if not folder.is_dir():
         raise InputError(where, "", "is not a folder", "a folder written by 'csto-sim run --out' or 'csto-sim sweep'")
-    manifest = _read_json(folder / "manifest.json", where)
+    manifest = _read_json(folder / MANIFEST, where)
     fmt = manifest.get("format") if isinstance(manifest, dict) else None
     if fmt not in FORMATS:
-        raise InputError(where, "manifest.json: format", f"{fmt!r} is not a results format this version reads",
+        raise InputError(where, "manifest.json: format", f"{quote(fmt)} is not a results format this version reads",
                          ", ".join(FORMATS))
     if fmt == RUN_FORMAT:
         return _load_run(folder, manifest)
@@ -108,29 +120,27 @@ def _load_run(folder: Path, manifest: dict[str, Any]) -> RunData:
     trace = None
     if (folder / "trace.json").is_file():
         trace = _read_json(folder / "trace.json", where).get("rounds")
-    return RunData(folder, summary, manifest, members, outcome, days, troops, trace, _observed(manifest))
+    return RunData(folder, summary, manifest, members, outcome, days, troops, trace, _observed(manifest, where))
 
 
-def _observed(manifest: dict[str, Any]) -> dict[str, Any] | None:
-    """The observed days and troops of a historical case, from its case file when it is still there."""
-    path = manifest.get("scenario", {}).get("path")
-    if not path or not Path(path).is_file():
+def _observed(manifest: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """The observed days and troops of a historical case, as its manifest records them."""
+    scenario = manifest.get("scenario")
+    observed = scenario.get("observed") if isinstance(scenario, dict) else None
+    if observed is None:
         return None
-    from ..scenario import load_scenario
-
     try:
-        case = load_scenario(path)
-    except InputError:
-        return None
-    if case.observed is None:
-        return None
-    days = case.observed.days_to_decision
-    out: dict[str, Any] = {"days": None, "troops": {}}
-    if days is not None:
-        out["days"] = (days.low, days.high) if days.is_range else (float(days.value), float(days.value))
-    for m, f in case.observed.contributions.items():
-        out["troops"][m] = (f.low, f.high) if f.is_range else (float(f.value), float(f.value))
-    return out
+        days = observed["days"]
+        return {"days": None if days is None else _bounds(days),
+                "troops": {str(m): _bounds(v) for m, v in observed["troops"].items()}}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InputError(where, f"{MANIFEST}: scenario.observed", "is not [low, high] values (corrupt or another version)",
+                         "a complete results folder") from None
+
+
+def _bounds(value: Any) -> tuple[float, float]:
+    low, high = value
+    return float(low), float(high)
 
 
 def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepData:
@@ -149,7 +159,9 @@ def _load_sweep(folder: Path, manifest: dict[str, Any]) -> SweepData:
     except (KeyError, TypeError) as exc:
         raise InputError(where, "results.parquet", f"lacks {exc} (corrupt or another version)",
                          "a complete sweep folder recording outcome_probabilities") from None
-    return SweepData(folder, manifest, table.sort_by("point"), factors)
+    listed = manifest.get("scenarios")
+    cases = {str(c["id"]): c for c in listed if isinstance(c, dict) and "id" in c} if isinstance(listed, list) else {}
+    return SweepData(folder, manifest, table.sort_by("point"), factors, cases)
 
 
 __all__ = ["STANCES", "RunData", "SweepData", "load"]

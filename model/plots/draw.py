@@ -133,16 +133,7 @@ def _markers(sweep: SweepData, fx: str, fy: str, names: Sequence[str]) -> dict[s
     defaults = Parameters()
 
     def coded(factor: str, case_id: str) -> float | None:
-        if factor in SPECS:
-            return float(getattr(defaults, factor))
-        for sc in sweep.manifest.get("scenarios", []):
-            if sc["id"] == case_id and Path(sc["path"]).is_file():
-                from ..scenario import load_scenario
-
-                fact = load_scenario(sc["path"]).facts.get(factor)
-                if fact is not None and isinstance(fact.central, (int, float)):
-                    return float(fact.central)
-        return None
+        return float(getattr(defaults, factor)) if factor in SPECS else sweep.coded(case_id, factor)
 
     out = {}
     for name in names:
@@ -190,7 +181,7 @@ def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, 
             rule_col = sweep.column("rule")
             probs = {(c, r): {lvl: float(np.nanmean(sweep.column(f"p_{lvl}")[ok & (scenarios == c) & (rule_col == r)]))
                               for lvl in LEVELS} for c in cases for r in rules}
-            fig = F.rule_comparison(cases, rules, probs, _observed_outcomes(sweep, cases),
+            fig = F.rule_comparison(cases, rules, probs, {c: sweep.observed_outcome(c) for c in cases},
                                     f"Outcome by decision rule: {name}", _subtitle(sweep))
         paths.append(save(fig, out / kind, fmt))
     return paths
@@ -235,20 +226,6 @@ def _mode(values: np.ndarray) -> float:
         return float("nan")
     uniq, counts = np.unique(values, return_counts=True)
     return float(uniq[np.argmax(counts)])
-
-
-def _observed_outcomes(sweep: SweepData, cases: Sequence[str]) -> dict[str, str | None]:
-    from ..scenario import load_scenario
-
-    out: dict[str, str | None] = {}
-    for sc in sweep.manifest.get("scenarios", []):
-        if sc["id"] in cases and Path(sc["path"]).is_file():
-            try:
-                case = load_scenario(sc["path"])
-                out[sc["id"]] = case.observed.outcome if case.observed else None
-            except InputError:
-                out[sc["id"]] = None
-    return out
 
 
 def _check_kinds(kinds: Sequence[str], allowed: tuple[str, ...], what: str) -> None:

@@ -3,7 +3,6 @@ that gives the same bytes for the same data (no timestamps, fixed SVG ids)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a window
 
 import matplotlib.pyplot as plt  # noqa: E402
+
+from ..files.atomic import write_atomic  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette; one colour per rung of the ladder.
 LEVEL_COLOURS = {"none": "#BBBBBB", "consultations": "#56B4E9", "assistance": "#E69F00", "deployment": "#D55E00"}
@@ -56,9 +57,9 @@ def save(fig: Any, path: Path, fmt: str = "png") -> Path:
     path = Path(path).with_suffix(f".{fmt}")
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
                 "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}}[fmt]
-    tmp = path.with_name(f".{path.name}.tmp")
-    with plt.rc_context(RC):
-        fig.savefig(tmp, format=fmt, dpi=DPI, metadata=metadata)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with plt.rc_context(RC):
+            write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI, metadata=metadata))
+    finally:
+        plt.close(fig)
     return path

@@ -24,6 +24,7 @@ import numpy as np
 from ..ladder import LEVELS, STANCES
 from ..params import Parameters
 from ..scenario import Case, with_facts
+from ..seeds import derive_seed
 from ..simulate import simulate
 from ..statistics import STATISTICS
 from .design import BASELINE
@@ -41,8 +42,7 @@ Point = tuple[int, tuple[Any, ...]]
 def point_seed(seed: int, index: int) -> int:
     """The seed of point ``index``: from ``SeedSequence(seed).spawn(n)[index]`` (built directly, without
     spawning ``n`` children), reduced to a 63-bit integer for ``simulate`` and the results table."""
-    child = np.random.SeedSequence(seed, spawn_key=(index,))
-    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    return derive_seed(seed, index)
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, quote
+from ..files.fields import Reader
+from ..files.fields import kind as _kind
+from ..files.formats import EXPERIMENT_FORMAT as FORMAT
+from ..files.yamlsafe import read_yaml
 from ..params import SPECS
-from ..reading import Reader
-from ..reading import kind as _kind
 from ..rules import RULES
-from ..scenario import CATEGORIES, NUMERIC, Case, list_case_files, load_scenario, read_yaml, scenarios_root, with_facts
+from ..scenario import CATEGORIES, NUMERIC, Case, list_case_files, load_scenario, scenarios_root, with_facts
 from ..simulate import MAX_REPLICATIONS
 from ..statistics import DEFAULT_SWEEP_STATISTICS, SWEEP_STATISTICS
-
-FORMAT = "csto-sim/experiment-1"
 
 #: Figures a sweep can record per point, and the default selection (from the statistics' registry).
 FIGURES = SWEEP_STATISTICS
@@ -208,7 +208,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     r = _Reader(str(path))
     top = r.mapping(data, "", required=TOP_REQUIRED, optional=TOP_OPTIONAL)
     if top["format"] != FORMAT:
-        raise r.fail("format", f"{top['format']!r} is not supported", FORMAT)
+        raise r.fail("format", f"{quote(top['format'])} is not supported", FORMAT)
     name = top.get("name", path.stem)
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise r.fail("name", f"{name!r} is not allowed", "letters, digits, '.', '_' and '-' (a folder name)")

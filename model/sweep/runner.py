@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError
-from ..results import code_version
+from ..files.manifest import code_version
 from .design import Design, build_design
 from .evaluate import ChunkReport, Point, SweepContext, run_chunk
 from .experiment import Experiment
@@ -287,8 +287,7 @@ def new_manifest(exp: Experiment, out: Path) -> dict[str, Any]:
         "status": "running",
         "experiment": {"name": exp.name, "path": exp.path, "sha256": exp.sha256, "fingerprint": exp.fingerprint,
                        "copy": "experiment.yaml", "text": exp.text},
-        "scenarios": [{"id": c.id, "path": c.path, "sha256": c.sha256, "organisation": c.organisation.path,
-                       "organisation_sha256": c.organisation.sha256} for c in exp.scenarios],
+        "scenarios": [c.record() for c in exp.scenarios],
         "design": {"method": exp.design.method, "n": exp.design.n,
                    "second_order": exp.design.second_order if exp.design.method == "sobol" else None,
                    "factors": _factor_summary(exp), "points_per_case": exp.design_points,

@@ -24,40 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..files.atomic import TMP_GLOB, write_parquet_atomic, write_text_atomic
+from ..files.atomic import tmp_path as _tmp
+from ..files.formats import MANIFEST, SWEEP_FORMAT
+from ..files.manifest import write_manifest
 
-SWEEP_FORMAT = "csto-sim/sweep-1"
-MANIFEST = "manifest.json"
 CHUNK_RE = re.compile(r"chunk-(\d+)\.parquet")
 
 
 def chunk_name(chunk: int) -> str:
     return f"chunk-{chunk:06d}.parquet"
-
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def write_parquet_atomic(table: Any, path: Path) -> None:
-    import pyarrow.parquet as pq
-
-    tmp = _tmp(path)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(obj: Any, path: Path) -> None:
-    tmp = _tmp(path)
-    try:
-        tmp.write_text(json.dumps(obj, indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_chunk(out_dir: str | os.PathLike[str], chunk: int, table: Any, replications: Any = None) -> None:
@@ -121,13 +97,11 @@ class Store:
             self.replications.mkdir(exist_ok=True)
         for folder in (self.out, self.chunks, self.replications):
             if folder.is_dir():
-                for p in folder.glob(".*.tmp"):
+                for p in folder.glob(TMP_GLOB):
                     p.unlink(missing_ok=True)
         copy = self.out / "experiment.yaml"
         if not copy.exists():
-            tmp = _tmp(copy)
-            tmp.write_text(experiment_text, encoding="utf-8")
-            os.replace(tmp, copy)
+            write_text_atomic(experiment_text, copy)
 
     def done_chunks(self, per_replication: bool) -> set[int]:
         """Chunks whose files exist (both files when per-replication rows are recorded)."""
@@ -143,7 +117,7 @@ class Store:
             (self.replications / chunk_name(c)).unlink(missing_ok=True)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        write_json_atomic(manifest, self.manifest_path)
+        write_manifest(manifest, self.out)
 
     def assemble(self, n_chunks: int, schema: Any, csv: bool, max_listed: int = 1000) -> tuple[int, list[dict[str, Any]]]:
         """Stream the chunk files, in order, into ``results.parquet`` (and ``results.csv``), one chunk in

@@ -1,6 +1,7 @@
 """Reading YAML nodes with one-line errors: the typed readers shared by scenario, organisation and
 experiment files. Each raises :class:`~model.errors.InputError` naming the file, the field path, what is
-wrong and what is allowed."""
+wrong and what is allowed. A value quoted in an error is cut short (:func:`~model.errors.quote`), and the
+whole of a file (its top level) is described, never quoted."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError, quote
 
 
 class Reader:
@@ -27,7 +28,8 @@ class Reader:
     def mapping(self, node: Any, path: str, required: tuple[str, ...] = (),
                 optional: tuple[str, ...] = ()) -> dict[str, Any]:
         if not isinstance(node, dict):
-            raise self.fail(path or "(top level)", f"expected a mapping, got {kind(node)}", "a mapping of keys")
+            got = kind(node) if path else described(node)  # the top level is the whole file: never quote it
+            raise self.fail(path or "(top level)", f"expected a mapping, got {got}", "a mapping of keys")
         allowed = required + optional
         for key in node:
             if not isinstance(key, str) or (allowed and key not in allowed):
@@ -43,12 +45,12 @@ class Reader:
         if not isinstance(node, str) or not node.strip():
             raise self.fail(path, f"expected a non-empty string, got {kind(node)}", allowed or "text")
         if pattern and not re.fullmatch(pattern, node):
-            raise self.fail(path, f"{node!r} is not allowed", allowed)
+            raise self.fail(path, f"{quote(node)} is not allowed", allowed)
         return node
 
     def choice(self, node: Any, path: str, options: tuple[str, ...]) -> str:
         if not isinstance(node, str) or node not in options:
-            raise self.fail(path, f"{node!r} is not allowed", ", ".join(options))
+            raise self.fail(path, f"{quote(node)} is not allowed", ", ".join(options))
         return node
 
     def number(self, node: Any, path: str, low: float = -math.inf, high: float = math.inf) -> float:
@@ -83,11 +85,20 @@ def join(path: str, key: str) -> str:
 
 
 def kind(node: Any) -> str:
+    """What ``node`` is, for an error line, with its value (cut short) when it is a scalar."""
     if node is None:
         return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: f"the text {node!r}", bool: f"the boolean {node}"}.get(
-        type(node), f"{type(node).__name__} {node!r}")
+    return {dict: "a mapping", list: "a list", str: f"the text {quote(node)}", bool: f"the boolean {node}"}.get(
+        type(node), f"{type(node).__name__} {quote(node)}")
 
+
+def described(node: Any) -> str:
+    """What ``node`` is, without its value (for a whole file read as one scalar)."""
+    if isinstance(node, str):
+        return f"the text of {len(node):,} characters"
+    if node is None or isinstance(node, (dict, list)):
+        return kind(node)
+    return f"a single {type(node).__name__} value"
 
 
 def parse_date(node: Any, fail: Any) -> tuple[int, int, int]:
@@ -100,12 +111,12 @@ def parse_date(node: Any, fail: Any) -> tuple[int, int, int]:
         raise fail(f"expected a date, got {kind(node)}")
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", node.strip())
     if not m or (m.group(3) and not m.group(2)):
-        raise fail(f"{node!r} is not a date")
+        raise fail(f"{quote(node)} is not a date")
     year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
     try:
         dt.date(year, month, day)
     except ValueError:
-        raise fail(f"{node!r} is not a date") from None
+        raise fail(f"{quote(node)} is not a date") from None
     return (year, month, day)
 
 

@@ -1,0 +1,223 @@
+"""Where a case file is read: its schema, field by field (``docs/scenario-format.md``).
+
+Every problem is raised as :class:`~model.errors.InputError` naming the file, the field, what is wrong
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import quote
+from ..files.fields import Reader, format_date
+from ..files.fields import kind as kind_of
+from ..files.formats import CASE_FORMAT
+from ..files.manifest import sha256_file
+from ..files.yamlsafe import read_yaml
+from ..ladder import LEVELS, MEASURES
+from .discovery import cached_organisation, find_organisation, resolve_scenario
+from .types import Case, Fact, Observed, Organisation
+
+#: Allowed values of the categorical facts of a case (the rubric is in docs/scenario-format.md), each in
+#: its natural order where it has one (analyses count steps along it).
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "request.channel": ("organisation", "bilateral", "none"),
+    "request.measure": MEASURES,
+    "request.framing": ("external", "internal"),
+    "threat.origin": ("internal", "external_state", "external_nonstate", "member_state"),
+    "threat.territory": ("de_jure", "contested", "not_own"),
+    "threat.scope": ("local", "regional", "nationwide"),
+    "threat.regime_threat": ("none", "protests", "uprising", "overthrown"),
+    "government.legitimacy": ("constitutional", "contested", "interim"),
+    "adversary.lead_state_relation": ("ally", "partner", "neutral", "hostile"),
+    "lead_state.competing_commitments": ("none", "moderate", "major"),
+}
+#: Numeric facts that may be given as a range: their admissible bounds.
+NUMERIC: dict[str, tuple[float, float]] = {
+    "threat.deaths": (0.0, 10_000_000.0),
+    "lead_state.strategic_value": (0.0, 1.0),
+}
+#: Facts naming states (a name or null, or a list of names).
+NAMES: dict[str, str] = {
+    "request.by": "member-or-null",
+    "adversary.name": "name-or-null",
+    "adversary.patrons": "list",
+    "threat.spillover_to": "list",
+    "threat.parties": "list",
+}
+REQUIRED_FACTS = (
+    "request.by", "request.channel", "request.measure", "request.framing",
+    "threat.origin", "threat.territory", "threat.deaths", "threat.scope", "threat.regime_threat",
+    "government.legitimacy", "adversary.name", "adversary.lead_state_relation",
+)
+DEFAULT_FACTS: dict[str, Any] = {
+    "threat.spillover_to": [], "threat.parties": [], "adversary.patrons": [],
+    "lead_state.competing_commitments": "none",
+}
+WHATIF_ONLY_FACTS = ("lead_state.strategic_value",)
+ALL_FACTS = tuple(CATEGORIES) + tuple(NUMERIC) + tuple(NAMES)
+#: Bounds of the observed days to decision and of a member's observed troops.
+DAYS = (0.0, 10_000.0)
+TROOPS = (0.0, 1e7)
+#: Where a range is allowed (the hint of a range anywhere else).
+RANGED = ", ".join(NUMERIC) + ", observed.days_to_decision, observed.contributions"
+
+def load_scenario(path: str | os.PathLike[str]) -> Case:
+    """Read and validate a case file (and the organisation file it names); see docs/scenario-format.md."""
+    path = resolve_scenario(path)
+    data = read_yaml(path)
+    r = Reader(str(path))
+    top = r.mapping(data, "", required=("format", "id", "title", "kind", "organisation", "date", "facts"),
+                    optional=("summary", "observed", "disagreements", "overrides"))
+    if top["format"] != CASE_FORMAT:
+        raise r.fail("format", f"{quote(top['format'])} is not supported", CASE_FORMAT)
+    case_id = r.string(top["id"], "id", r"[a-z0-9][a-z0-9-]*", "lowercase letters, digits and '-'")
+    title = r.string(top["title"], "title")
+    kind = r.choice(top["kind"], "kind", ("historical", "what-if"))
+    org_name = r.string(top["organisation"], "organisation", r"[a-z][a-z0-9_-]*", "an organisation file's name")
+    org_path = find_organisation(org_name, path)
+    if org_path is None:
+        raise r.fail("organisation", f"no organisation file {org_name}.yaml found",
+                     "a file under scenarios/organisations/")
+    org = cached_organisation(org_path)
+    date = r.date(top["date"], "date")
+    roster = org.roster(date)
+    if not roster:
+        raise r.fail("date", f"{format_date(date)}: no roster of {org.name} in that year",
+                     f"dates from {format_date(org.first_date())} on")
+    roster_names = sorted(m.name for m in roster)
+
+    facts = read_facts(r, top["facts"], kind, roster_names, org)
+    observed = _read_observed(r, top.get("observed"), kind, roster_names)
+    disagreements = _read_disagreements(r, top.get("disagreements"))
+    shifts = _read_overrides(r, top, kind, roster_names)
+    summary = top.get("summary") or ""
+    if not isinstance(summary, str):
+        raise r.fail("summary", f"expected text, got {kind_of(summary)}", "text")
+    return Case(id=case_id, title=title, kind=kind, path=str(path), organisation=org, date=date, facts=facts,
+                observed=observed, stake_shifts=shifts, disagreements=disagreements, summary=summary.strip(),
+                sha256=sha256_file(path), roster=tuple(roster))
+
+
+def _read_overrides(r: Reader, top: dict[str, Any], kind: str, roster: list[str]) -> dict[str, float]:
+    """A what-if's stake shifts by member (``overrides.perceptions``)."""
+    shifts: dict[str, float] = {}
+    if "overrides" not in top:
+        return shifts
+    if kind == "historical":
+        raise r.fail("overrides", "a historical case holds facts only: overrides are not allowed",
+                     "overrides in what-if files")
+    ov = r.mapping(top["overrides"], "overrides", optional=("perceptions",))
+    per = r.mapping(ov.get("perceptions", {}), "overrides.perceptions", optional=tuple(roster))
+    for mname, node in per.items():
+        p = f"overrides.perceptions.{mname}"
+        node = r.mapping(node, p, required=("stake_shift", "source"), optional=("note",))
+        r.source(node, p)
+        shifts[mname] = r.number(node["stake_shift"], f"{p}.stake_shift", -5, 5)
+    return shifts
+
+
+def _read_fact(r: Reader, node: Any, path: str, bounds: tuple[float, float] | None = None) -> Fact:
+    """A fact: a value, or (when ``bounds`` are given: a numeric fact) a range within ``bounds``."""
+    node = r.mapping(node, path, required=("source",), optional=("value", "range", "note"))
+    source = r.source(node, path)
+    if ("value" in node) == ("range" in node):
+        raise r.fail(path, "needs exactly one of value and range", "value: X or range: [low, high]")
+    note = node.get("note") or ""
+    if "range" in node:
+        rg = node["range"]
+        if bounds is None:
+            raise r.fail(f"{path}.range", "only numeric facts take a range", RANGED)
+        if not isinstance(rg, list) or len(rg) != 2:
+            raise r.fail(f"{path}.range", f"expected [low, high], got {kind_of(rg)}", "[low, high]")
+        lo = r.number(rg[0], f"{path}.range[0]", *bounds)
+        hi = r.number(rg[1], f"{path}.range[1]", *bounds)
+        if lo > hi:
+            raise r.fail(f"{path}.range", f"low {lo:g} is above high {hi:g}", "low <= high")
+        return Fact(None, lo, hi, source, str(note))
+    return Fact(node["value"], None, None, source, str(note))
+
+
+def read_facts(r: Reader, node: Any, kind: str, roster: list[str], org: Organisation) -> dict[str, Fact]:
+    groups = r.mapping(node, "facts", required=("request", "threat", "government", "adversary"),
+                       optional=("lead_state",))
+    facts: dict[str, Fact] = {}
+    for group, gnode in groups.items():
+        keys = tuple(f.split(".", 1)[1] for f in ALL_FACTS if f.startswith(group + "."))
+        gnode = r.mapping(gnode, f"facts.{group}", optional=keys)
+        for key, fnode in gnode.items():
+            facts[f"{group}.{key}"] = _read_fact(r, fnode, f"facts.{group}.{key}", NUMERIC.get(f"{group}.{key}"))
+    for name in REQUIRED_FACTS:
+        if name not in facts:
+            raise r.fail(f"facts.{name}", "missing", "see docs/scenario-format.md")
+    for name, default in DEFAULT_FACTS.items():
+        facts.setdefault(name, Fact(default, None, None, "default"))
+    for name in WHATIF_ONLY_FACTS:
+        if name in facts and kind == "historical":
+            raise r.fail(f"facts.{name}", "is a what-if lever, not a fact: not allowed in a historical case",
+                         "what-if files only")
+    for name, fact in facts.items():
+        p = f"facts.{name}"
+        if name in NUMERIC:
+            if not fact.is_range:
+                r.number(fact.value, f"{p}.value", *NUMERIC[name])
+        elif name in CATEGORIES:
+            r.choice(fact.value, f"{p}.value", CATEGORIES[name])
+        elif NAMES.get(name) == "list":
+            if not isinstance(fact.value, list) or not all(isinstance(x, str) and x for x in fact.value):
+                raise r.fail(f"{p}.value", f"expected a list of state names, got {kind_of(fact.value)}", "[name, ...]")
+            if name == "threat.parties":
+                for x in fact.value:
+                    r.choice(x, f"{p}.value", tuple(roster))
+        elif NAMES.get(name) == "member-or-null":
+            if fact.value is not None and (not isinstance(fact.value, str) or fact.value not in roster):
+                raise r.fail(f"{p}.value", f"{quote(fact.value)} is not allowed", ", ".join(roster) + " or null")
+        elif NAMES.get(name) == "name-or-null" and fact.value is not None:
+            r.string(fact.value, f"{p}.value", allowed="a state's or group's name, or null")
+    if facts["request.by"].value is None and facts["request.channel"].value != "none":
+        raise r.fail("facts.request.channel.value", "a request channel without a requester", "none when request.by is null")
+    if facts["request.by"].value is not None and facts["request.channel"].value == "none":
+        raise r.fail("facts.request.channel.value", "a requester without a channel", "organisation, bilateral")
+    return facts
+
+
+def _read_observed(r: Reader, node: Any, kind: str, roster: list[str]) -> Observed | None:
+    if node is None:
+        if kind == "historical":
+            raise r.fail("observed", "missing: a historical case records its observed outcome", "observed: {outcome: ...}")
+        return None
+    if kind != "historical":
+        raise r.fail("observed", "only historical cases record an observed outcome", "no observed: in what-if files")
+    node = r.mapping(node, "observed", required=("outcome",), optional=("days_to_decision", "contributions"))
+    outcome = _read_fact(r, node["outcome"], "observed.outcome")
+    r.choice(outcome.value, "observed.outcome.value", LEVELS)
+    days = None
+    if node.get("days_to_decision") is not None:
+        days = _read_fact(r, node["days_to_decision"], "observed.days_to_decision", DAYS)
+        if not days.is_range:
+            r.number(days.value, "observed.days_to_decision.value", *DAYS)
+    contributions = {}
+    cnode = r.mapping(node.get("contributions") or {}, "observed.contributions", optional=tuple(roster))
+    for mname, fnode in cnode.items():
+        fact = _read_fact(r, fnode, f"observed.contributions.{mname}", TROOPS)
+        if not fact.is_range:
+            r.number(fact.value, f"observed.contributions.{mname}.value", *TROOPS)
+        contributions[mname] = fact
+    return Observed(outcome=outcome.value, days_to_decision=days, contributions=contributions, source=outcome.source)
+
+
+def _read_disagreements(r: Reader, node: Any) -> tuple[dict[str, Any], ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, list):
+        raise r.fail("disagreements", f"expected a list, got {kind_of(node)}", "a list of {field, note, source}")
+    out = []
+    for i, d in enumerate(node):
+        d = r.mapping(d, f"disagreements[{i}]", required=("field", "note", "source"))
+        r.string(d["field"], f"disagreements[{i}].field")
+        r.string(d["note"], f"disagreements[{i}].note")
+        r.source(d, f"disagreements[{i}]")
+        out.append(dict(d))
+    return tuple(out)
+
