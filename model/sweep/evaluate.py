@@ -26,7 +26,8 @@ from ..params import Parameters
 from ..scenario import Case, with_facts
 from ..simulate import simulate
 from .design import BASELINE
-from .experiment import Experiment, Factor
+from .experiment import Experiment
+from .types import Factor
 
 FAIL_POINTS_ENV = "CSTO_SIM_FAIL_POINTS"
 _DEFAULTS = Parameters()
