@@ -388,7 +388,7 @@ def test_a_missing_experiment_file_and_an_unreachable_scheduler_write_nothing(tm
     assert sweep(tmp_path / "nope.yaml", "--out", tmp_path / "out") == 2
     assert "nope.yaml: no such file" in capsys.readouterr().err
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr("model.sweep.runner.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("model.sweep.backends.CONNECT_TIMEOUT", "1s")
     exp = write(tmp_path, BASE)
     assert sweep(exp, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9") == 2
     err = capsys.readouterr().err.strip().splitlines()

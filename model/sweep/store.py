@@ -8,22 +8,26 @@ DIR/chunks/chunk-000000.parquet        the rows of one chunk of points (the unit
 DIR/replications/chunk-000000.parquet  per-replication rows (only with record: [per_replication])
 DIR/results.parquet                    every point's row, in point order, assembled at the end
 DIR/results.csv                        the same as CSV (with --csv)
+DIR/.csto-sim.lock                     while a sweep writes the folder: who (``model/files/lock.py``)
 ```
 
 Every file is written to a temporary name and renamed into place, so a file that exists is complete:
 a killed sweep loses at most the chunks in flight, and running it again skips the chunks it finds.
+One sweep at a time writes a folder: :meth:`Store.locked` holds its lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..files.lock import LOCK_NAME, FolderLock, LockHeld
 
 SWEEP_FORMAT = "csto-sim/sweep-1"
 MANIFEST = "manifest.json"
@@ -89,7 +93,7 @@ class Store:
 
         if out.exists() and not out.is_dir():
             raise fail("exists and is not a folder", "a new folder or an earlier sweep's folder")
-        if out.is_dir() and any(out.iterdir()):
+        if out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir()):
             if not self.manifest_path.is_file():
                 raise fail("is a non-empty folder that holds no sweep results",
                            "a new or empty folder, or an earlier run of the same sweep")
@@ -112,10 +116,34 @@ class Store:
             raise fail(f"{ancestor} is not a writable folder", "a writable location")
         return None
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock (creating the folder): InputError if a live sweep holds it. A folder
+        this creates and leaves empty is removed again."""
+        existed = self.out.is_dir()
+        lock = FolderLock(self.out)
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            raise InputError("command line", "--out", f"{self.out}: a sweep is writing this folder "
+                             f"({exc.owner.describe() if exc.owner else 'one that is starting'})",
+                             f"wait for it to end, or another --out (if no sweep runs, delete {lock.path})") from None
+        except OSError as exc:
+            raise InputError("command line", "--out", f"{self.out}: cannot be locked ({exc.strerror or exc})",
+                             "a writable folder") from None
+        try:
+            yield
+        finally:
+            lock.release()
+            if not existed:
+                with contextlib.suppress(OSError):
+                    self.out.rmdir()  # only if empty
+
     # -- writing -------------------------------------------------------------------------------------
 
-    def open(self, experiment_text: str, per_replication: bool) -> None:
-        """Create the folders, copy the experiment, and remove temporary files left by a killed run."""
+    def open(self, experiment_text: str | None, per_replication: bool) -> None:
+        """Create the folders, copy the experiment file (if it has one), and remove temporary files left by a
+        killed run (the lock says no sweep runs here)."""
         self.chunks.mkdir(parents=True, exist_ok=True)
         if per_replication:
             self.replications.mkdir(exist_ok=True)
@@ -124,7 +152,7 @@ class Store:
                 for p in folder.glob(".*.tmp"):
                     p.unlink(missing_ok=True)
         copy = self.out / "experiment.yaml"
-        if not copy.exists():
+        if experiment_text is not None and not copy.exists():
             tmp = _tmp(copy)
             tmp.write_text(experiment_text, encoding="utf-8")
             os.replace(tmp, copy)
