@@ -209,11 +209,15 @@ def check_scheduler(address: str) -> None:
         return
     try:
         socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT).close()
-        if scheme == "tcp":
-            _hear(address)
-    except Exception as exc:  # refused, unknown host, no answer, or not a Dask scheduler that answers
+    except OSError as exc:  # refused, unknown host, no route, no answer
+        raise _scheduler_error(f"cannot connect to {address} ({exc.strerror or exc or 'timed out'})") from None
+    if scheme != "tcp":
+        return
+    try:
+        _hear(address)
+    except Exception as exc:  # what answers is not a Dask scheduler, or does not answer in time
         detail = str(exc) or type(exc).__name__
-        raise _scheduler_error(f"cannot connect to {address} ({detail})") from None
+        raise _scheduler_error(f"cannot connect to {address}: no Dask scheduler answers there ({detail})") from None
 
 
 def _hear(address: str) -> None:
