@@ -16,7 +16,7 @@ from .backends import default_workers
 from .experiment import load_experiment
 from .runner import SweepOptions, run_sweep
 
-__all__ = ["add_parser", "default_workers", "main", "run"]  # default_workers: from .backends (the engine)
+__all__ = ["add_parser", "default_workers", "run"]  # default_workers: from .backends (the engine)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -72,14 +72,3 @@ def run(args: argparse.Namespace) -> int:
     say(f"done in {outcome.seconds:.1f} s: wrote {out}/results.parquet ({outcome.points:,} rows)"
         + (", results.csv" if args.csv else "") + ", manifest.json")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m model.sweep.cli``: the same as ``csto-sim sweep``."""
-    from ..cli import main as csto_main
-
-    return csto_main(["sweep", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
