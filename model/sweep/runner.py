@@ -58,6 +58,9 @@ class SweepOptions:
     retry_failed: bool = False
     label: str | None = None  # what the progress line calls the sweep (default: the experiment's name)
 
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
+
 
 @dataclass
 class SweepOutcome:
