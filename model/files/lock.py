@@ -89,7 +89,7 @@ class FolderLock:
         """Take the lock; LockHeld if a live process holds it; OSError if the folder cannot hold it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with _guard(self.folder):
-            while True:
+            for _ in range(3):  # the lock file, or a stale one replaced (more only if the guard is missing)
                 try:
                     fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
                 except FileExistsError:
@@ -106,6 +106,7 @@ class FolderLock:
                     os.fsync(f.fileno())
                 self.owner = owner
                 return self
+            raise LockHeld(self.path, read_owner(self.path))
 
     def release(self) -> None:
         """Remove the lock file, if it is still this lock's."""

@@ -213,7 +213,7 @@ def read_cases(r: Reader, node: Any, base: Path) -> tuple[Case, ...]:
     for i, item in enumerate(node):
         field = f"scenarios[{i}]"
         if isinstance(item, Case):
-            found.append((item, Path(item.path)))
+            found.append((item, Path(item.path or ".")))
         elif not isinstance(item, str) or not item.strip():
             raise r.fail(field, f"expected a case id or file, got {_kind(item)}", allowed)
         elif item in SCENARIO_SETS:
@@ -221,12 +221,14 @@ def read_cases(r: Reader, node: Any, base: Path) -> tuple[Case, ...]:
         else:
             found.append((None, _resolve_case(r, item, field, base)))
     seen: set[str] = set()
-    cases = []
-    for case, p in found:
+    cases: list[Case] = []
+    for case, p in found:  # a file once; a case given loaded once (its what-if variants are other cases)
         key = str(p.resolve())
-        if key in seen:
-            raise r.fail("scenarios", f"{p} is listed twice", "each case once")
-        seen.add(key)
+        twice = (case in cases) if case is not None else (key in seen)
+        if twice:
+            raise r.fail("scenarios", f"{p if case is None else case.id} is listed twice", "each case once")
+        if case is None:
+            seen.add(key)
         cases.append(case if case is not None else load_scenario(p))
     if not cases:
         raise r.fail("scenarios", "names no case", allowed)
