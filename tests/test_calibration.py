@@ -138,6 +138,23 @@ def test_setup_checks_and_experiment():
     assert "latin_hypercube, n: 50" in text
 
 
+def test_the_prior_sample_is_built_in_code_and_its_file_reads_back_as_the_same_experiment(tmp_path):
+    """The experiment is built in code (no YAML text parsed back); DIR/experiment.yaml, the copy that
+    'csto-sim sweep' reruns, describes exactly that experiment."""
+    import dataclasses
+
+    from model.sweep import load_experiment
+
+    s = Setup(draws=50, parameters=("noise", "influence", "rounds"), fixed=(("threat_scale", 1.3),))
+    built = abc.build_experiment(s, tmp_path / "cal")
+    assert built.path == str(tmp_path / "cal" / "experiment.yaml") and built.text == s.experiment_text()
+    assert [f.name for f in built.factors] == ["influence", "rounds", "noise", "threat_scale"]
+    assert built.design.method == "latin_hypercube" and built.design_points == 50
+    (tmp_path / "prior.yaml").write_text(s.experiment_text())
+    read = load_experiment(tmp_path / "prior.yaml")
+    assert dataclasses.replace(read, path=built.path) == built and read.fingerprint == built.fingerprint
+
+
 # -- parameter recovery ------------------------------------------------------------------------------
 
 TRUTH = {"threat_scale": 1.4, "noise": 0.35}

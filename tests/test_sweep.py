@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -17,12 +19,16 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from model import simulate
+from model import load_scenario, simulate
 from model.cli import main
+from model.errors import InputError
+from model.files.lock import LOCK_NAME, FolderLock, LockHeld, Owner
 from model.params import SPECS
-from model.sweep import load_experiment, read_results
+from model.sweep import Experiment, SweepOptions, factors, load_experiment, read_results, run_sweep
 from model.sweep.design import BASELINE, build_design
 from model.sweep.evaluate import point_seed
+from model.sweep.progress import Progress
+from model.sweep.types import DesignSpec
 
 BASE = """\
 format: csto-sim/experiment-1
@@ -179,6 +185,144 @@ def test_ctrl_c_stops_cleanly_says_how_to_resume_and_resumes(long_reference, tmp
     assert (out / "results.parquet").read_bytes() == expected
 
 
+def _chunks_on_disk(out: Path) -> set[str]:
+    return {str(int(p.stem.split("-")[1])) for p in (out / "chunks").glob("chunk-*.parquet")}
+
+
+def _assert_manifest_matches_the_disk(out: Path) -> dict:
+    manifest = json.loads((out / "manifest.json").read_text())
+    on_disk = _chunks_on_disk(out)
+    assert set(manifest["chunks"]["timings"]) == on_disk
+    assert manifest["chunks"]["done"] == len(on_disk)
+    session = manifest["sessions"][-1]
+    assert session["chunks_run"] + session["chunks_skipped"] == len(on_disk) and session["end"] is not None
+    return manifest
+
+
+def test_sigterm_stops_like_ctrl_c_and_the_manifest_matches_the_chunks_on_disk(long_reference, tmp_path):
+    exp, expected = long_reference
+    out = tmp_path / "terminated"
+    proc = _start_and_wait_for_a_chunk(exp, out)
+    proc.send_signal(signal.SIGTERM)  # what a cluster's job manager sends
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # pragma: no cover - finished before the signal landed
+        pytest.skip("the sweep finished before it could be stopped")
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("interrupted: ")
+    manifest = _assert_manifest_matches_the_disk(out)
+    assert manifest["status"] == "interrupted" and manifest["sessions"][-1]["status"] == "interrupted"
+    assert sweep(exp, "--out", out, "--workers", 2, "--quiet") == 0
+    assert (out / "results.parquet").read_bytes() == expected
+
+
+def test_chunks_finishing_while_a_pool_stops_keep_their_timings(long_reference, tmp_path, monkeypatch):
+    """Ctrl-C lands while chunks run: those finish during the pool's shutdown, and their timings and the
+    session's count are recorded, not lost."""
+    exp, expected = long_reference
+    update = Progress.update
+    calls = []
+
+    def interrupt_once(self, points):
+        update(self, points)
+        calls.append(points)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Progress, "update", interrupt_once)
+    out = tmp_path / "stopped"
+    outcome = run_sweep(load_experiment(exp), SweepOptions(out=out, workers=2, quiet=True))
+    assert outcome.status == "interrupted"
+    manifest = _assert_manifest_matches_the_disk(out)
+    assert len(calls) >= 2 and manifest["sessions"][-1]["chunks_run"] == len(calls) == outcome.chunks_done
+    monkeypatch.setattr(Progress, "update", update)
+    assert sweep(exp, "--out", out, "--workers", 1, "--quiet") == 0
+    assert (out / "results.parquet").read_bytes() == expected
+
+
+def test_a_chunk_written_but_not_reported_before_an_interrupt_is_run_again(long_reference, tmp_path, monkeypatch):
+    exp, expected = long_reference
+    from model.sweep import backends
+
+    real = backends.run_chunk
+
+    def stop_after_the_third(ctx, chunk, points, out_dir=None):
+        report = real(ctx, chunk, points, out_dir)
+        if chunk == 2:
+            raise KeyboardInterrupt  # the file is written, the report never arrives
+        return report
+
+    monkeypatch.setattr(backends, "run_chunk", stop_after_the_third)
+    out = tmp_path / "inline"
+    assert run_sweep(load_experiment(exp), SweepOptions(out=out, workers=1, quiet=True)).status == "interrupted"
+    assert _chunks_on_disk(out) == {"0", "1"}
+    _assert_manifest_matches_the_disk(out)
+    monkeypatch.setattr(backends, "run_chunk", real)
+    assert sweep(exp, "--out", out, "--workers", 1, "--quiet") == 0
+    assert (out / "results.parquet").read_bytes() == expected
+
+
+# --------------------------------------------------------------------------------------------------
+# One sweep at a time in a folder
+# --------------------------------------------------------------------------------------------------
+
+def test_a_second_sweep_into_a_live_folder_is_refused_and_the_first_goes_on(long_reference, tmp_path, capsys):
+    exp, expected = long_reference
+    out = tmp_path / "live"
+    proc = _start_and_wait_for_a_chunk(exp, out)
+    before = {p.name for p in out.rglob("*") if p.suffix != ".tmp" and p.name != LOCK_NAME}
+    code = sweep(exp, "--out", out, "--workers", 1, "--quiet")
+    _, err = proc.communicate(timeout=120)
+    if code == 0:  # pragma: no cover - the first finished before the second started
+        pytest.skip("the first sweep finished before the second could start")
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: command line: --out: {out}: a sweep is writing this folder")
+    assert f"process {proc.pid} on {socket.gethostname()}" in lines[0]
+    assert proc.returncode == 0, err
+    assert (out / "results.parquet").read_bytes() == expected
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["status"] for s in manifest["sessions"]] == ["complete"]  # not marked as killed
+    assert before <= {p.name for p in out.rglob("*")} and not (out / LOCK_NAME).exists()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.parametrize("owner", [
+    lambda: Owner(_dead_pid(), socket.gethostname(), None, None, "2020-01-01T00:00:00+00:00"),
+    lambda: Owner(os.getpid(), socket.gethostname(), None, 1, "2020-01-01T00:00:00+00:00"),  # a reused pid
+    lambda: Owner(os.getpid(), socket.gethostname(), "another boot", None, "2020-01-01T00:00:00+00:00"),
+], ids=["dead process", "reused pid", "before a restart"])
+def test_a_lock_left_by_a_dead_process_is_taken_over(small_reference, tmp_path, owner):
+    exp, ref = small_reference
+    out = tmp_path / "stale"
+    out.mkdir()
+    (out / LOCK_NAME).write_text(json.dumps(owner().__dict__))
+    assert sweep(exp, "--out", out, "--quiet") == 0
+    assert (out / "results.parquet").read_bytes() == (ref / "results.parquet").read_bytes()
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_a_live_lock_refuses_and_changes_nothing(small_reference, tmp_path, capsys):
+    exp, ref = small_reference
+    out = tmp_path / "held"
+    with FolderLock(out) as lock:
+        with pytest.raises(LockHeld):
+            FolderLock(out).acquire()
+        assert sweep(exp, "--out", out) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"a sweep is writing this folder (process {os.getpid()}" in err[0]
+        assert [p.name for p in out.iterdir()] == [LOCK_NAME]
+    assert lock.owner is None and not out.exists() or not any(out.iterdir())
+    (out / LOCK_NAME).parent.mkdir(exist_ok=True)
+    (out / LOCK_NAME).write_text(json.dumps(Owner(1, "elsewhere", None, None, "2020-01-01T00:00:00+00:00").__dict__))
+    assert sweep(exp, "--out", out) == 2  # held on another host: it cannot be checked from here
+    assert "process 1 on elsewhere" in capsys.readouterr().err
+
+
 def test_a_failing_point_is_recorded_and_the_rest_completes(small_reference, tmp_path, monkeypatch, capsys):
     exp, ref = small_reference
     monkeypatch.setenv("CSTO_SIM_FAIL_POINTS", "3,7")  # testing hook: these points raise in the worker
@@ -295,6 +439,73 @@ def test_the_shipped_experiments_are_valid_and_one_runs(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
+# Experiments built in code: the same checks and the same rows as from a file
+# --------------------------------------------------------------------------------------------------
+
+def test_an_experiment_built_in_code_is_the_one_its_file_describes(tmp_path):
+    path = write(tmp_path, BASE)
+    built = Experiment.build(scenarios=["kazakhstan-2022"], factors=[factors.uniform("influence", 0, 1, steps=3)],
+                             design="full_factorial", replications=10, seed=1, name="exp", text=path.read_text(),
+                             path=path)
+    assert built == load_experiment(path)
+
+
+def test_a_sweep_of_an_experiment_built_in_code_gives_the_rows_of_its_file(tmp_path):
+    path = write(tmp_path, BASE)
+    assert sweep(path, "--out", tmp_path / "file", "--quiet") == 0
+    built = Experiment.build(scenarios=[load_scenario("kazakhstan-2022")], design="full_factorial",
+                             factors=[factors.levels("influence", [0.0, 0.5, 1.0])], replications=10, seed=1)
+    assert built.text is None and built.path.startswith("(built in code")
+    outcome = run_sweep(built, SweepOptions(out=tmp_path / "code", quiet=True))
+    assert outcome.status == "complete"
+    assert read_results(tmp_path / "code").equals(read_results(tmp_path / "file"))
+    manifest = json.loads((tmp_path / "code" / "manifest.json").read_text())
+    assert manifest["experiment"]["text"] is None and not (tmp_path / "code" / "experiment.yaml").exists()
+
+
+IN_CODE_BAD = {
+    "replications": (dict(replications=0), "replications: 0 is out of range"),
+    "seed": (dict(seed=-1), "seed: expected a whole number"),
+    "name": (dict(name="a b"), "name: 'a b' is not allowed"),
+    "case": (dict(scenarios=["atlantis-2030"]), "scenarios[0]: no such case id 'atlantis-2030'"),
+    "no case": (dict(scenarios=[]), "scenarios: expected a non-empty list"),
+    "continuous in a grid": (dict(factors=[factors.uniform("influence", 0, 1)]),
+                             "vary.influence.range: a full_factorial design needs discrete levels"),
+    "twice": (dict(factors=[factors.levels("noise", [0.1]), factors.levels("noise", [0.2])]),
+              "vary.noise: is listed twice"),
+    "not a factor": (dict(factors=["influence"]), "vary: expected a factor"),
+    "design": (dict(design="random_walk"), "design.method: 'random_walk' is not a design"),
+    "n": (dict(design=DesignSpec("sobol", n=100)), "design.n: 100 is not a power of 2"),
+    "figure": (dict(figures=("vibes",)), "record[0]: 'vibes' is not a figure"),
+    "fact": (dict(factors=[factors.levels("request.channel", ["none"])]),
+             "vary.request.channel.values[0]: 'none' cannot apply to case kazakhstan-2022"),
+    "points": (dict(design=DesignSpec("points", points=((0.5, 0.2),)), factors=[factors.levels("noise", [0.1])]),
+               "design.points[0]: expected 1 values"),
+}
+
+
+@pytest.mark.parametrize("change, message", IN_CODE_BAD.values(), ids=IN_CODE_BAD.keys())
+def test_an_experiment_built_in_code_is_checked_as_a_file_is(change, message):
+    parts = {**dict(scenarios=["kazakhstan-2022"], design="full_factorial", replications=10, seed=1, name="x"), **change}
+    with pytest.raises(InputError) as err:
+        Experiment.build(**parts)
+    assert str(err.value).startswith(f"experiment {parts['name']!r}: ") and message in str(err.value)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: factors.uniform("influence", 0, 1.5), "vary.influence.range.high: 1.5 is out of range (allowed: 0 to 1)"),
+    (lambda: factors.uniform("rule", 0, 1), "vary.rule.range: a categorical factor takes values"),
+    (lambda: factors.levels("rounds", [1.5]), "vary.rounds.values[0]: 1.5 is not a whole number"),
+    (lambda: factors.levels("influense", [0.5]), "vary.influense: unknown key"),
+    (lambda: factors.span("threat.deaths", "prior"), "only global parameters have a prior"),
+    (lambda: factors.distributed("influence", {"name": "normal", "mean": 0.5, "sd": 0}), "distribution.sd: is 0"),
+])
+def test_factors_built_in_code_are_checked_as_in_a_file(make, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        make()
+
+
+# --------------------------------------------------------------------------------------------------
 # Bad experiment files: one line, exit status 2, nothing written
 # --------------------------------------------------------------------------------------------------
 
@@ -388,11 +599,31 @@ def test_a_missing_experiment_file_and_an_unreachable_scheduler_write_nothing(tm
     assert sweep(tmp_path / "nope.yaml", "--out", tmp_path / "out") == 2
     assert "nope.yaml: no such file" in capsys.readouterr().err
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr("model.sweep.runner.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("model.sweep.backends.CONNECT_TIMEOUT", "1s")
     exp = write(tmp_path, BASE)
     assert sweep(exp, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--scheduler: cannot connect to tcp://127.0.0.1:9" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address, problem", [
+    ("not an address", "cannot parse 'not an address' as an address"),
+    ("tcp://127.0.0.1:99999", "cannot parse"),
+    ("tcp://127.0.0.1:9", "cannot connect to tcp://127.0.0.1:9"),
+    ("tcp://nosuchhost.invalid:8786", "cannot connect to tcp://nosuchhost.invalid:8786"),
+])
+def test_a_scheduler_that_cannot_be_parsed_or_reached_is_one_line_within_seconds(tmp_path, address, problem):
+    pytest.importorskip("dask.distributed")
+    exp = write(tmp_path, BASE)
+    t0 = time.monotonic()
+    proc = subprocess.run(cli_command(exp, "--out", tmp_path / "out", "--scheduler", address), capture_output=True,
+                          text=True, timeout=60)
+    seconds = time.monotonic() - t0
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: command line: --scheduler: ") and problem in lines[0], lines
+    assert seconds < 15, seconds  # the interpreter and Dask's import included; a connect timeout took 20 s
     assert not (tmp_path / "out").exists()
 
 

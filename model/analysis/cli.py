@@ -62,7 +62,7 @@ def add_parser(subparsers: Any) -> None:
     """Add the analysis subcommands to the ``csto-sim`` parser."""
     from .. import cli as main_cli
     from ..plots.style import FORMATS
-    from ..sweep.cli import default_workers
+    from ..sweep.backends import default_workers
     from .sensitivity import DEFAULT_LEVELS, DEFAULT_RESAMPLES, METHODS
 
     p = subparsers.add_parser(
@@ -191,7 +191,7 @@ def _params(args: argparse.Namespace) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..sweep.cli import default_workers
+    from ..sweep.backends import default_workers
     from ..sweep.experiment import load_experiment
     from .figures import sensitivity_bars
     from .sensitivity import DEFAULT_LEVELS, DEFAULT_TRAJECTORIES, format_report, run_sensitivity, table_rows

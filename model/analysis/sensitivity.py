@@ -3,10 +3,11 @@
 An experiment file (``experiments/*.yaml``, ``docs/sweeps.md``) names the cases, the factors and their
 ranges, the replications per point and the seed. This module draws a SALib sample over the unit
 hypercube of those factors, maps it to factor values exactly as the sweep does (``Factor.from_unit``),
-runs every point through the sweep engine (``model.sweep.evaluate.run_chunk``, in this process or on
-the sweep's local pool), and turns the evaluated sample into indices of two outputs per case:
-``p_deployment`` (the share of replications ending in a deployment) and ``days_p50`` (the median days to
-decision over the replications in which a measure passed).
+runs every point through the sweep engine's one entry point (``model.sweep.runner.run_sweep``, with the
+sample as a design of given points, in this process or on the sweep's local pool), and turns the
+evaluated sample into indices of two outputs per case: ``p_deployment`` (the share of replications
+ending in a deployment) and ``days_p50`` (the median days to decision over the replications in which a
+measure passed).
 
 **Sobol'** (Saltelli 2002; Saltelli et al. 2010): ``SALib.sample.sobol`` with ``calc_second_order=False``,
 N (D + 2) points for D factors, and ``SALib.analyze.sobol``: first-order (S1) and total-order (ST)
@@ -47,7 +48,6 @@ The same functions (:func:`sample`, :func:`analyse`) serve the model and the ana
 from __future__ import annotations
 
 import itertools
-import math
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -58,7 +58,8 @@ import numpy as np
 
 from ..sweep.design import salib_problem
 from ..sweep.design import sobol as sobol_unit
-from ..sweep.experiment import Experiment, Factor
+from ..sweep.experiment import Experiment
+from ..sweep.types import GIVEN, DesignSpec, Factor
 
 METHODS = ("sobol", "morris")
 OUTPUTS = {"p_deployment": "P(deployment)", "days_p50": "median days to decision"}
@@ -214,48 +215,39 @@ def noise_share(p: np.ndarray, replications: int) -> float | None:
 # Evaluating a plan on the model, through the sweep engine
 # --------------------------------------------------------------------------------------------------
 
+#: What each point records: the two outputs analysed.
+SENSITIVITY_FIGURES = ("outcome_probabilities", "days_to_decision")
+
+
+def plan_experiment(exp: Experiment, plan: Plan) -> Experiment:
+    """The sweep of ``plan``: its points (design ``points``) for every case of ``exp``, with the
+    experiment's factors, replications, seed and chunks, recording the two outputs."""
+    return Experiment.build(scenarios=exp.scenarios, factors=exp.factors,
+                            design=DesignSpec(GIVEN, points=tuple(plan.values)), replications=exp.replications,
+                            seed=exp.seed, figures=SENSITIVITY_FIGURES, name=exp.name, description=exp.description,
+                            chunk_points=exp.chunk_points)
+
+
 def evaluate(exp: Experiment, plan: Plan, workers: int = 1, stream: TextIO | None = None, quiet: bool = True) -> Any:
     """Run every point of ``plan`` for every case of ``exp`` (point i is plan point i % P of case i // P)
-    with the sweep engine; the rows (a pyarrow Table in point order)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    through the sweep engine's entry point, into a temporary folder; the rows (a pyarrow Table in point
+    order). RuntimeError if a chunk could not run or a point raised; KeyboardInterrupt if interrupted."""
+    from ..sweep.runner import SweepOptions, run_sweep
+    from ..sweep.store import read_results
 
-    from ..sweep.evaluate import SweepContext
-    from ..sweep.progress import Progress
-    from ..sweep.runner import InlineBackend, PoolBackend
-    from ..sweep.store import chunk_name
-
-    P = plan.size
-    ctx = SweepContext(key=exp.fingerprint, cases=exp.scenarios, factors=exp.factors, design_points=P,
-                       replications=exp.replications, seed=exp.seed,
-                       figures=("outcome_probabilities", "days_to_decision"), per_replication=False,
-                       members=exp.members)
-    total = P * len(exp.scenarios)
-    per = exp.chunk_points
-    n_chunks = math.ceil(total / per)
-
-    def points_of(c: int) -> list[tuple[int, tuple[Any, ...]]]:
-        return [(i, plan.values[i % P]) for i in range(c * per, min(total, (c + 1) * per))]
-
-    stream = stream or sys.stderr
-    progress = Progress(total, 0, stream, Progress.mode_for(stream, quiet), f"{exp.name} ({plan.method})")
-    errors: list[str] = []
-    backend: Any = PoolBackend(workers) if workers > 1 and n_chunks > 1 else InlineBackend()
+    sweep = plan_experiment(exp, plan)
     with tempfile.TemporaryDirectory(prefix="csto-sim-sensitivity-") as tmp:
-        out = Path(tmp)
-        (out / "chunks").mkdir()
-        try:
-            backend.run(ctx, list(range(n_chunks)), points_of, out,
-                        lambda rep: progress.update(rep.stop - rep.start), lambda c, msg: errors.append(f"chunk {c}: {msg}"))
-        finally:
-            progress.close()
-        if errors:
-            raise RuntimeError(f"{len(errors)} chunk(s) failed: {errors[0]}")
-        table = pa.concat_tables(pq.read_table(out / "chunks" / chunk_name(c)) for c in range(n_chunks))
-    failed = table.column("error").drop_null()
-    if len(failed):
-        raise RuntimeError(f"{len(failed)} point(s) raised: {failed[0]}")
-    return table.sort_by("point")
+        opts = SweepOptions(out=Path(tmp) / "sweep", workers=workers if sweep.chunks > 1 else 1, quiet=quiet,
+                            label=f"{exp.name} ({plan.method})")
+        outcome = run_sweep(sweep, opts, stream or sys.stderr)
+        if outcome.status == "interrupted":
+            raise KeyboardInterrupt
+        if outcome.chunk_errors:
+            first = outcome.chunk_errors[0]
+            raise RuntimeError(f"{len(outcome.chunk_errors)} chunk(s) failed: chunk {first['chunk']}: {first['error']}")
+        if outcome.failed_points:
+            raise RuntimeError(f"{outcome.failed_points} point(s) raised: {outcome.failures[0]['error']}")
+        return read_results(opts.out)
 
 
 def run_sensitivity(exp: Experiment, method: str, n: int, levels: int = DEFAULT_LEVELS, workers: int = 1,

@@ -2,10 +2,11 @@
 
 1. **Prior sample.** A Latin hypercube of ``draws`` points over the calibrated parameters, each uniform on
    its prior range (``ParamSpec.prior`` in ``model/params.py``); the others stay at their defaults (or at
-   the values ``fixed`` gives). It is written as an experiment file (``DIR/experiment.yaml``) and run with
-   :func:`model.sweep.runner.run_sweep` over the training cases, so it is parallel (``--workers``),
-   resumable (run the same command again) and leaves the sweep's own ``manifest.json`` and
-   ``results.parquet`` in ``DIR``. Each point records the outcome probabilities, the days-to-decision
+   the values ``fixed`` gives). It is built in code as an :class:`~model.sweep.experiment.Experiment`
+   (whose experiment file, ``DIR/experiment.yaml``, runs the same sweep) and run with the sweep engine's
+   one entry point, :func:`model.sweep.runner.run_sweep`, over the training cases, so it is parallel
+   (``--workers``), resumable (run the same command again) and leaves the sweep's own ``manifest.json``
+   and ``results.parquet`` in ``DIR``. Each point records the outcome probabilities, the days-to-decision
    quantiles and Russia's share of the troops, from ``replications`` replications.
 2. **Distance** of a parameter set to the record, summed over the cases (:data:`DISTANCE_DEFINITION`):
    the outcome term (``-log`` of the smoothed probability of the observed ladder level), plus, where the
@@ -21,11 +22,9 @@ distances), ``DIR/calibration.json`` and ``DIR/posterior.png``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,14 +41,18 @@ from ..params import SPECS, Parameters
 from ..scenario import Case
 from ..simulate import simulate
 from ..statistics import outcome_shares
-from ..sweep.experiment import Experiment, load_experiment
+from ..sweep.experiment import Experiment
+from ..sweep.factors import levels, uniform
 from ..sweep.runner import SweepOptions, SweepOutcome, run_sweep
 from ..sweep.store import read_results
+from ..sweep.types import DesignSpec, Factor
 
 DEFAULT_SEED = 20021007  # the CSTO Charter was signed on 7 October 2002
 DEFAULT_DRAWS = 4000
 DEFAULT_REPLICATIONS = 200
 DEFAULT_ACCEPT = 0.02
+#: What each point of the prior sample records (the figures the distance uses).
+ABC_FIGURES = ("outcome_probabilities", "days_to_decision", "lead_state_share")
 MIN_ACCEPTED = 2
 MIN_DRAWS, MAX_DRAWS = 10, 200_000
 MAX_ABC_REPLICATIONS = 100_000
@@ -185,14 +188,25 @@ class Setup:
     def accepted_count(self) -> int:
         return min(self.draws, max(MIN_ACCEPTED, int(round(self.accept * self.draws))))
 
+    def factors(self) -> tuple[Factor, ...]:
+        """The prior sample's factors: each calibrated parameter uniform on its prior range, then each
+        fixed one at its value."""
+        return (*(uniform(name, *self.prior(name)) for name in self.calibrated),
+                *(levels(name, [value]) for name, value in self.fixed))
+
+    @property
+    def description(self) -> str:
+        return f"Prior sample for rejection ABC, {len(self.calibrated)} parameters, {self.draws} draws."
+
     def experiment_text(self) -> str:
-        """The experiment file of the prior sample (written to ``DIR/experiment.yaml``)."""
+        """The experiment file of the prior sample (written to ``DIR/experiment.yaml``): running it with
+        ``csto-sim sweep`` runs the same sweep (a test checks that it reads back as the same experiment)."""
         lines = [
             f"# Prior sample of '{self.name}' (csto-sim calibrate / validate): a Latin hypercube over the prior",
             "# range of each calibrated global parameter (model/params.py), every training case.",
             f"format: {EXPERIMENT_FORMAT}",
             f"name: {self.name}",
-            f"description: Prior sample for rejection ABC, {len(self.calibrated)} parameters, {self.draws} draws.",
+            f"description: {self.description}",
             f"scenarios: [{', '.join(json.dumps(s) for s in self.scenarios)}]",
             "vary:",
         ]
@@ -205,7 +219,7 @@ class Setup:
             f"design: {{method: latin_hypercube, n: {self.draws}}}",
             f"replications: {self.replications}",
             f"seed: {self.seed}",
-            "record: [outcome_probabilities, days_to_decision, lead_state_share]",
+            f"record: [{', '.join(ABC_FIGURES)}]",
         ]
         return "\n".join(lines) + "\n"
 
@@ -215,13 +229,11 @@ class Setup:
 
 
 def build_experiment(setup: Setup, out: Path) -> Experiment:
-    """The prior sample as a validated :class:`Experiment` whose file is ``out/experiment.yaml``."""
-    text = setup.experiment_text()
-    with tempfile.TemporaryDirectory(prefix="csto-sim-abc-") as tmp:
-        path = Path(tmp) / f"{setup.name}.yaml"
-        path.write_text(text, encoding="utf-8")
-        exp = load_experiment(path)
-    return dataclasses.replace(exp, path=str(Path(out) / "experiment.yaml"))
+    """The prior sample as a checked :class:`Experiment`, built in code; its file is ``out/experiment.yaml``."""
+    return Experiment.build(
+        scenarios=setup.scenarios, factors=setup.factors(), design=DesignSpec("latin_hypercube", n=setup.draws),
+        replications=setup.replications, seed=setup.seed, figures=ABC_FIGURES, name=setup.name,
+        description=setup.description, text=setup.experiment_text(), path=Path(out) / "experiment.yaml")
 
 
 def run_prior_sample(setup: Setup, out: Path, workers: int = 1, quiet: bool = False,
@@ -489,8 +501,29 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
     write_parquet_atomic(posterior_table(sample, acc, terms), out / "posterior.parquet")
     defaults = default_distances(setup, exp.scenarios, targets) if targets.keys() >= {c.id for c in exp.scenarios} \
         else {}
-    default_total = sum(defaults.values()) if defaults else None
     record: dict[str, Any] = {
+        **_acceptance_record(setup, sample, acc, command),
+        "cases": [{"id": c.id, "path": c.path, "sha256": c.sha256, "target": targets[c.id].as_dict()}
+                  for c in exp.scenarios],
+        "distance": _distance_record(distance, acc),
+        **_posterior_record(setup, sample, acc, summary),
+        "defaults": _defaults_record(defaults, distance, summary, names),
+        "files": {"posterior": "posterior.parquet", "figure": "posterior.png" if figure else None,
+                  "sweep_manifest": "manifest.json", "sweep_results": "results.parquet",
+                  "experiment": "experiment.yaml"},
+        "posterior_sha256": sha256_file(out / "posterior.parquet"),
+        "code_version": code_version(),
+        "seconds": {"sweep": round(t_sweep, 2), "resumed_chunks": outcome.resumed_chunks},
+    }
+    if figure:
+        _draw(setup, sample, acc, summary, out / "posterior.png")
+    record["seconds"]["total"] = round(time.monotonic() - t0, 2)
+    write_manifest(record, out, "calibration.json")
+    return Calibration(out=out, setup=setup, sample=sample, acceptance=acc, summary=summary, record=record)
+
+
+def _acceptance_record(setup: Setup, sample: Sample, acc: Acceptance, command: str | None) -> dict[str, Any]:
+    return {
         "format": CALIBRATION_FORMAT,
         "command": command or setup.command(),
         "method": "rejection ABC: Latin hypercube sample of the uniform priors; accepted: every draw within epsilon, the "
@@ -506,13 +539,20 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
         "bandwidth": round(acc.bandwidth, 6),
         "effective_sample_size": round(acc.ess, 2),
         "failed_draws": int(sample.failed.sum()),
-        "cases": [{"id": c.id, "path": c.path, "sha256": c.sha256, "target": targets[c.id].as_dict()}
-                  for c in exp.scenarios],
-        "distance": {"definition": DISTANCE_DEFINITION, "weights": {"outcome": W_OUTCOME, "days": W_DAYS,
-                                                                     "share": W_SHARE},
-                     "smoothing": SMOOTHING, "share_scale": SHARE_SCALE, "term_cap": TERM_CAP,
-                     "best": round(float(distance[acc.index[0]]), 6),
-                     "prior_median": round(float(np.median(distance[np.isfinite(distance)])), 6)},
+    }
+
+
+def _distance_record(distance: np.ndarray, acc: Acceptance) -> dict[str, Any]:
+    return {"definition": DISTANCE_DEFINITION, "weights": {"outcome": W_OUTCOME, "days": W_DAYS, "share": W_SHARE},
+            "smoothing": SMOOTHING, "share_scale": SHARE_SCALE, "term_cap": TERM_CAP,
+            "best": round(float(distance[acc.index[0]]), 6),
+            "prior_median": round(float(np.median(distance[np.isfinite(distance)])), 6)}
+
+
+def _posterior_record(setup: Setup, sample: Sample, acc: Acceptance, summary: dict[str, dict[str, Any]]
+                      ) -> dict[str, Any]:
+    names = setup.calibrated
+    return {
         "parameters": {"calibrated": list(names), "fixed": {n: v for n, v in setup.fixed},
                        "at_default": [n for n in SPECS if n not in names and n not in dict(setup.fixed)],
                        "prior": {n: list(setup.prior(n)) for n in names}},
@@ -520,28 +560,28 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
         "most_constrained": most_constrained(summary),
         "best": {n: (int(v) if SPECS[n].kind is int else float(v))
                  for n, v in zip(sample.names, sample.values[acc.index[0]], strict=True)},
-        "defaults": {
-            "distance": round(default_total, 6) if default_total is not None else None,
-            "by_case": defaults,
-            "prior_draws_closer": (round(float(np.mean(distance < default_total)), 6)
-                                   if default_total is not None else None),
-            "inside_posterior_90": {n: bool(summary[n]["q05"] <= getattr(Parameters(), n) <= summary[n]["q95"])
-                                    for n in names},
-        },
-        "files": {"posterior": "posterior.parquet", "figure": "posterior.png" if figure else None,
-                  "sweep_manifest": "manifest.json", "sweep_results": "results.parquet",
-                  "experiment": "experiment.yaml"},
-        "posterior_sha256": sha256_file(out / "posterior.parquet"),
-        "code_version": code_version(),
-        "seconds": {"sweep": round(t_sweep, 2), "resumed_chunks": outcome.resumed_chunks},
     }
-    if figure:
-        from .figure import draw_posterior
 
-        draw_posterior(sample.values[acc.index][:, idx], acc.weights, names, summary, out / "posterior.png",
-                       title=f"Posterior of {len(names)} global parameters",
-                       subtitle=f"{len(acc.index):,} of {setup.draws:,} draws accepted "
-                                f"({100 * acc.rate:.1f}%), {setup.replications} replications each, seed {setup.seed}")
-    record["seconds"]["total"] = round(time.monotonic() - t0, 2)
-    write_manifest(record, out, "calibration.json")
-    return Calibration(out=out, setup=setup, sample=sample, acceptance=acc, summary=summary, record=record)
+
+def _defaults_record(defaults: dict[str, float], distance: np.ndarray, summary: dict[str, dict[str, Any]],
+                     names: Sequence[str]) -> dict[str, Any]:
+    """How the default parameters fare: their distance, and whether each lies in its posterior's 90% interval."""
+    total = sum(defaults.values()) if defaults else None
+    return {
+        "distance": round(total, 6) if total is not None else None,
+        "by_case": defaults,
+        "prior_draws_closer": round(float(np.mean(distance < total)), 6) if total is not None else None,
+        "inside_posterior_90": {n: bool(summary[n]["q05"] <= getattr(Parameters(), n) <= summary[n]["q95"])
+                                for n in names},
+    }
+
+
+def _draw(setup: Setup, sample: Sample, acc: Acceptance, summary: dict[str, dict[str, Any]], path: Path) -> None:
+    from .figure import draw_posterior
+
+    names = setup.calibrated
+    idx = [sample.names.index(n) for n in names]
+    draw_posterior(sample.values[acc.index][:, idx], acc.weights, names, summary, path,
+                   title=f"Posterior of {len(names)} global parameters",
+                   subtitle=f"{len(acc.index):,} of {setup.draws:,} draws accepted "
+                            f"({100 * acc.rate:.1f}%), {setup.replications} replications each, seed {setup.seed}")

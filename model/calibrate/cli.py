@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..argtypes import whole
-from ..sweep.cli import default_workers
+from ..sweep.backends import default_workers
 from .abc import (
     DEFAULT_ACCEPT,
     DEFAULT_DRAWS,
@@ -78,19 +77,6 @@ def _setup(args: argparse.Namespace) -> Setup:
     return Setup(draws=args.draws, replications=args.replications, seed=args.seed, accept=args.accept)
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-def _guarded(work: Any) -> Any:
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        return work()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _stopped(exc: SweepNotComplete) -> int:
     o = exc.outcome
     if o.status == "interrupted":
@@ -115,8 +101,8 @@ def _failed(n: int, out: Path) -> int:
 def run_calibrate(args: argparse.Namespace) -> int:
     setup = _setup(args)
     try:
-        cal = _guarded(lambda: calibrate(setup, args.out, args.workers or default_workers(), args.quiet,
-                                         command=setup.command("calibrate")))
+        cal = calibrate(setup, args.out, args.workers or default_workers(), args.quiet,
+                        command=setup.command("calibrate"))  # the sweep engine stops on SIGTERM as on Ctrl-C
     except SweepNotComplete as exc:
         return _stopped(exc)
     rec = cal.record
@@ -149,8 +135,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
     setup = _setup(args)
     try:
-        report = _guarded(lambda: validate(setup, args.out, args.workers or default_workers(), args.quiet,
-                                           command=setup.command("validate")))
+        report = validate(setup, args.out, args.workers or default_workers(), args.quiet,
+                          command=setup.command("validate"))
     except SweepNotComplete as exc:
         return _stopped(exc)
     if args.json:

@@ -21,7 +21,7 @@ from ..files.manifest import code_version, write_manifest
 from ..ladder import LEVELS
 from ..seeds import derive_seed
 from . import baselines
-from .abc import Setup, Target, accept, distance_terms, read_sample, run_prior_sample
+from .abc import Sample, Setup, Target, accept, distance_terms, read_sample, run_prior_sample
 from .scores import brier_deployment, rps
 
 BASELINE_SPAWN_KEY = 7  # baseline runs are seeded from SeedSequence(seed, spawn_key=(7, fold, draw))
@@ -43,38 +43,9 @@ def validate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fals
     t0 = time.monotonic()
     exp, _ = run_prior_sample(setup, out, workers, quiet, stream)
     sample = read_sample(exp, out, setup.base_parameters())
-    cases = sample.cases
-    targets: Mapping[str, Target] = {c.id: Target.from_case(c) for c in cases}
+    targets: Mapping[str, Target] = {c.id: Target.from_case(c) for c in sample.cases}
     terms = distance_terms(sample, targets).sum(axis=2)  # (D, S)
-    rows = []
-    for k, case in enumerate(cases):
-        others = [s for s in range(len(cases)) if s != k]
-        acc = accept(terms[:, others].sum(axis=1), setup.accept)
-        sets = [sample.parameters(int(i)) for i in acc.index]
-        seeds = [_seed(setup.seed, k, int(i)) for i in acc.index]
-        observed = case.observed.outcome
-        forecasts = {
-            "model": acc.weights @ sample.probs[acc.index, k],
-            "base_rate": baselines.base_rate([cases[s].observed.outcome for s in others]),
-            "compromise": baselines.compromise(case, sets, acc.weights, setup.replications, seeds),
-            "lead_state_alone": baselines.lead_state_alone(case, sets, acc.weights, setup.replications, seeds),
-        }
-        models = {}
-        for name in baselines.MODELS:
-            p = forecasts[name] / forecasts[name].sum()
-            models[name] = {"probabilities": _probs(p), "rps": rps(p, observed), "brier": brier_deployment(p, observed)}
-        rows.append({"case": case.id, "observed": observed, "accepted": int(len(acc.index)),
-                     "epsilon": round(acc.epsilon, 6), "effective_sample_size": round(acc.ess, 2), "models": models})
-    means = {name: {score: float(np.mean([r["models"][name][score] for r in rows])) for score in ("rps", "brier")}
-             for name in baselines.MODELS}
-    winner = {score: min(baselines.MODELS, key=lambda m: (means[m][score], baselines.MODELS.index(m)))
-              for score in ("rps", "brier")}
-    beats = {score: {b: means["model"][score] < means[b][score] for b in baselines.MODELS[1:]}
-             for score in ("rps", "brier")}
-    losses = [{"case": r["case"], "score": score, "baseline": b, "model": r["models"]["model"][score],
-               "baseline_score": r["models"][b][score]}
-              for r in rows for score in ("rps", "brier") for b in baselines.MODELS[1:]
-              if r["models"]["model"][score] > r["models"][b][score] + 1e-12]
+    rows = [_fold(setup, sample, terms, k) for k in range(len(sample.cases))]
     report = {
         "format": VALIDATION_FORMAT,
         "command": command or setup.command("validate"),
@@ -95,16 +66,52 @@ def validate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fals
             "lead_state_alone": "the model under rule lead_state_alone, with the fold's posterior",
         },
         "cases": rows,
-        "means": means,
-        "winner": winner,
-        "model_beats": beats,
-        "model_beats_every_baseline": {score: all(v.values()) for score, v in beats.items()},
-        "cases_where_a_baseline_scores_better": losses,
+        **_verdict(rows),
         "code_version": code_version(),
         "seconds": round(time.monotonic() - t0, 2),
     }
     write_manifest(report, out, "validation.json")
     return report
+
+
+def _fold(setup: Setup, sample: Sample, terms: np.ndarray, k: int) -> dict[str, Any]:
+    """Fold ``k``: accept on the other cases' distances, predict case ``k`` with each model, score it."""
+    cases = sample.cases
+    case = cases[k]
+    others = [s for s in range(len(cases)) if s != k]
+    acc = accept(terms[:, others].sum(axis=1), setup.accept)
+    sets = [sample.parameters(int(i)) for i in acc.index]
+    seeds = [_seed(setup.seed, k, int(i)) for i in acc.index]
+    observed = case.observed.outcome
+    forecasts = {
+        "model": acc.weights @ sample.probs[acc.index, k],
+        "base_rate": baselines.base_rate([cases[s].observed.outcome for s in others]),
+        "compromise": baselines.compromise(case, sets, acc.weights, setup.replications, seeds),
+        "lead_state_alone": baselines.lead_state_alone(case, sets, acc.weights, setup.replications, seeds),
+    }
+    models = {}
+    for name in baselines.MODELS:
+        p = forecasts[name] / forecasts[name].sum()
+        models[name] = {"probabilities": _probs(p), "rps": rps(p, observed), "brier": brier_deployment(p, observed)}
+    return {"case": case.id, "observed": observed, "accepted": int(len(acc.index)),
+            "epsilon": round(acc.epsilon, 6), "effective_sample_size": round(acc.ess, 2), "models": models}
+
+
+def _verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean scores per model, the best, whether the model beats each baseline, and where it does not."""
+    means = {name: {score: float(np.mean([r["models"][name][score] for r in rows])) for score in ("rps", "brier")}
+             for name in baselines.MODELS}
+    winner = {score: min(baselines.MODELS, key=lambda m: (means[m][score], baselines.MODELS.index(m)))
+              for score in ("rps", "brier")}
+    beats = {score: {b: means["model"][score] < means[b][score] for b in baselines.MODELS[1:]}
+             for score in ("rps", "brier")}
+    losses = [{"case": r["case"], "score": score, "baseline": b, "model": r["models"]["model"][score],
+               "baseline_score": r["models"][b][score]}
+              for r in rows for score in ("rps", "brier") for b in baselines.MODELS[1:]
+              if r["models"]["model"][score] > r["models"][b][score] + 1e-12]
+    return {"means": means, "winner": winner, "model_beats": beats,
+            "model_beats_every_baseline": {score: all(v.values()) for score, v in beats.items()},
+            "cases_where_a_baseline_scores_better": losses}
 
 
 def format_table(report: Mapping[str, Any]) -> str:

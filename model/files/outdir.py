@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import InputError, quote
 from .formats import ANALYSIS_FORMAT, MANIFEST, RUN_FIGURES, RUN_FILES, RUN_FORMAT, SWEEP_FORMAT
+from .lock import LOCK_NAME
 from .manifest import read_manifest
 
 
@@ -93,7 +94,7 @@ def _earlier(out: Path, kind: FolderKind, fail: Any) -> dict[str, Any] | None:
     if not out.is_dir():
         raise fail("exists and is not a folder", f"a new folder or {kind.earlier}")
     try:
-        names = {p.name for p in out.iterdir()}
+        names = {p.name for p in out.iterdir()} - {LOCK_NAME}  # a live or stale lock is the lock's business
     except OSError as exc:
         raise fail(f"cannot be read ({exc.strerror})", "a readable folder") from None
     if not names:

@@ -1,19 +1,31 @@
 """Parameter sweeps: experiment files in, a folder of results with a manifest out.
 
-- ``experiment`` reads and validates an experiment file (``experiments/*.yaml``) into an :class:`Experiment`;
-- ``design`` turns its ``vary:`` and ``design:`` into numbered points (full factorial, Latin hypercube,
-  Sobol through SALib, one at a time);
+One entry point, :func:`run_sweep`, runs every sweep: ``csto-sim sweep``, calibration's prior sample and
+a sensitivity analysis's sample all go through it.
+
+- ``types``: the data of a design (``Factor``, ``Distribution``, ``DesignSpec``);
+- ``factors``: factors made and checked (``levels``, ``uniform``, ``span``, ``distributed``);
+- ``experiment``: an :class:`Experiment`, read from a file (``experiments/*.yaml``, :func:`load_experiment`)
+  or built in code (:meth:`Experiment.build`), checked the same way;
+- ``design`` turns the factors and the design into numbered points (full factorial, Latin hypercube,
+  Sobol through SALib, one at a time, or points given in code);
 - ``evaluate`` is what a worker does: run a chunk of points through :func:`model.simulate.simulate`,
   one vectorised call a point, and return their rows;
-- ``store`` is the results folder: chunk files written atomically, the manifest, the final Parquet file;
-- ``runner`` schedules the chunks (in the process, a local process pool or a Dask cluster), resumes,
-  records failures and shows progress;
+- ``store`` is the results folder: chunk files written atomically, the manifest, the final Parquet file,
+  the folder's lock;
+- ``backends`` runs chunks in the process, on a local process pool or on a Dask cluster;
+- ``runner`` is the entry point: a session's protocol (check, lock, resume, run, finish);
+- ``interrupts``: SIGTERM handled as Ctrl-C while a sweep runs; ``progress``: the progress line;
 - ``cli`` is the ``csto-sim sweep`` command.
 
 The format is documented in ``docs/sweeps.md``.
 """
 
+from .backends import default_workers
 from .experiment import Experiment, load_experiment
+from .runner import SweepOptions, SweepOutcome, run_sweep
 from .store import read_results
+from .types import DesignSpec, Distribution, Factor
 
-__all__ = ["Experiment", "load_experiment", "read_results"]
+__all__ = ["DesignSpec", "Distribution", "Experiment", "Factor", "SweepOptions", "SweepOutcome", "default_workers",
+           "load_experiment", "read_results", "run_sweep"]

@@ -7,23 +7,16 @@ Exit status: 0 done; 1 done, but some points or chunks failed (a summary says wh
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..argtypes import whole
+from .backends import default_workers
 from .experiment import load_experiment
 from .runner import SweepOptions, run_sweep
 
-
-def default_workers() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+__all__ = ["add_parser", "default_workers", "run"]  # default_workers: from .backends (the engine)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,10 +39,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def run(args: argparse.Namespace) -> int:
     exp = load_experiment(args.experiment)
     out = args.out if args.out is not None else Path("results") / exp.name
@@ -62,12 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     opts = SweepOptions(out=out, workers=args.workers or default_workers(), scheduler=args.scheduler, csv=args.csv,
                         quiet=args.quiet, retry_failed=args.retry_failed)
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # a cluster's job manager stops a job with SIGTERM
-    try:
-        outcome = run_sweep(exp, opts, sys.stderr, on_start=say)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    outcome = run_sweep(exp, opts, sys.stderr, on_start=say)  # SIGTERM stops it as Ctrl-C does
     if outcome.status == "interrupted":
         print(f"interrupted: {outcome.chunks_done:,} of {outcome.chunks_total:,} chunks done; "
               "run the same command again to resume", file=sys.stderr)
@@ -88,14 +72,3 @@ def run(args: argparse.Namespace) -> int:
     say(f"done in {outcome.seconds:.1f} s: wrote {out}/results.parquet ({outcome.points:,} rows)"
         + (", results.csv" if args.csv else "") + ", manifest.json")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m model.sweep.cli``: the same as ``csto-sim sweep``."""
-    from ..cli import main as csto_main
-
-    return csto_main(["sweep", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -9,6 +9,8 @@
 - ``sobol``: Saltelli's extension of the Sobol' sequence from ``SALib.sample.sobol``: ``n * (2D + 2)``
   points for ``D`` factors (``n * (D + 2)`` with ``second_order: false``), in the order
   ``SALib.analyze.sobol`` expects.
+- ``points`` (built in code only): the points as given, one value per factor each (a sensitivity
+  analysis runs its own SALib sample this way).
 
 Sampled designs draw unit samples in [0, 1) and map them to values: a level each for discrete factors
 (uniformly over the levels), the inverse CDF of the distribution for continuous ones. The sample is
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .experiment import DesignSpec, Factor
+from .types import GIVEN, DesignSpec, Factor
 
 #: The value of a factor left at its baseline (one-at-a-time designs).
 BASELINE = None
@@ -35,6 +37,8 @@ BASELINE = None
 
 def design_size(spec: DesignSpec, factors: Sequence[Factor]) -> int:
     """Points of the design for one case, without building it."""
+    if spec.method == GIVEN:
+        return len(spec.points)
     if spec.method == "full_factorial":
         return prod(len(f.values) for f in factors)
     if spec.method == "one_at_a_time":
@@ -104,6 +108,19 @@ class Sampled(Design):
         return tuple(col[j] for col in self.columns)
 
 
+@dataclass
+class Given(Design):
+    """Points given one by one (a design built in code)."""
+
+    points: tuple[tuple[Any, ...], ...]
+
+    def __post_init__(self) -> None:
+        self.size = len(self.points)
+
+    def values(self, j: int) -> tuple[Any, ...]:
+        return self.points[j]
+
+
 def latin_hypercube(factors: Sequence[Factor], n: int, seed: int) -> np.ndarray:
     """``n`` x ``D`` Latin hypercube sample of the unit cube (SALib)."""
     from SALib.sample import latin
@@ -135,4 +152,6 @@ def build_design(spec: DesignSpec, factors: Sequence[Factor], seed: int) -> Desi
         return Sampled(factors, latin_hypercube(factors, spec.n, seed))
     if spec.method == "sobol":
         return Sampled(factors, sobol(factors, spec.n, seed, spec.second_order))
+    if spec.method == GIVEN:
+        return Given(spec.points)
     raise ValueError(f"unknown design {spec.method!r}")

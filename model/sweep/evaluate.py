@@ -28,7 +28,8 @@ from ..seeds import derive_seed
 from ..simulate import simulate
 from ..statistics import STATISTICS
 from .design import BASELINE
-from .experiment import Experiment, Factor
+from .experiment import Experiment
+from .types import Factor
 
 FAIL_POINTS_ENV = "CSTO_SIM_FAIL_POINTS"
 _DEFAULTS = Parameters()
@@ -145,6 +146,23 @@ def _split(ctx: SweepContext, values: Sequence[Any]) -> tuple[str | None, dict[s
     return rule, params, facts
 
 
+def _factor_columns(ctx: SweepContext, case: Case, values: Sequence[Any]) -> dict[str, Any]:
+    """A point's value of each factor but the rule, as its row records it: a factor left at its baseline
+    gets the parameter's default or the case's own fact (null where the case gives a range)."""
+    row = {}
+    for f, v in zip(ctx.factors, values, strict=True):
+        if f.target == "rule":
+            continue
+        if v is BASELINE:
+            if f.target == "param":
+                v = getattr(_DEFAULTS, f.name)
+            else:
+                fact = case.facts.get(f.name)
+                v = None if fact is None or fact.is_range else fact.value
+        row[f.name] = v
+    return row
+
+
 def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: str | None = None) -> ChunkReport:
     """Run the points of one chunk. With ``out_dir`` the worker writes the chunk's files itself (a local
     pool shares the disk); without, the tables go back in the report (a cluster's workers may not)."""
@@ -162,17 +180,7 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
         seed = point_seed(ctx.seed, index)
         rule, params, facts = _split(ctx, values)
         row: dict[str, Any] = {"point": index, "scenario": case0.id, "seed": seed, "replications": ctx.replications,
-                               "rule": rule or case0.organisation.default_rule}
-        for f, v in zip(ctx.factors, values, strict=True):
-            if f.target == "rule":
-                continue
-            if v is BASELINE:
-                if f.target == "param":
-                    v = getattr(_DEFAULTS, f.name)
-                else:
-                    fact = case0.facts.get(f.name)
-                    v = None if fact is None or fact.is_range else fact.value
-            row[f.name] = v
+                               "rule": rule or case0.organisation.default_rule, **_factor_columns(ctx, case0, values)}
         try:
             if index in fail:
                 raise RuntimeError(f"failure injected by {FAIL_POINTS_ENV} (testing hook)")

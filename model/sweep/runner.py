@@ -1,22 +1,22 @@
-"""Where a sweep runs: chunks of points scheduled in this process, on a local process pool or on a Dask
-cluster; results streamed to disk chunk by chunk; resumed, interrupted and failed cleanly.
+"""Where a sweep runs: :func:`run_sweep`, the sweep engine's one entry point, used by ``csto-sim sweep``,
+by calibration (``model.calibrate``) and by sensitivity analysis (``model.analysis.sensitivity``).
 
-- A chunk is a fixed range of point indices (``Experiment.chunk_range``); each point's seed comes from
-  its index, so the rows do not depend on the workers or the order in which chunks finish.
-- ``workers == 1``: in this process. ``workers > 1``: a ``concurrent.futures.ProcessPoolExecutor``;
-  its workers write their chunk files themselves. ``scheduler``: a ``dask.distributed.Client``; the
-  workers send the rows back and this process writes them (cluster workers may not share the disk).
-- At most two chunks per worker are in flight, and the process holds one chunk's rows at a time, so
-  memory stays flat however many points a sweep has.
-- The worker processes ignore Ctrl-C (this process handles it), and exit if this process dies.
+It takes an :class:`~model.sweep.experiment.Experiment` (read from a file, or built in code) and a results
+folder, and runs the protocol of a session:
 
-The pool forks its workers on Linux when this process runs a single Python thread: a forked worker
-starts at once, with the model already imported, where a spawned one spends about 1.5 s importing it
-(as much as a whole 1,000,000-run sweep takes on one core). The only other threads then are numpy's and
-Arrow's idle native pools, which are fork-safe; Python's warning about forking a multi-threaded process
-is silenced for that one call. Otherwise (other platforms, or Python threads running, e.g. a Dask client)
-the pool spawns. ``CSTO_SIM_START_METHOD`` (``fork``, ``spawn``, ``forkserver``) forces a start method;
-the worker function is importable, so any of them works.
+1. check the folder (new, empty, or an earlier run of the same experiment) and the backend (a Dask
+   scheduler must answer), before anything is written;
+2. lock the folder (a second sweep into a live folder is refused; a lock left by a dead process is taken
+   over), and treat SIGTERM as Ctrl-C;
+3. open the folder: skip the chunks already written (resuming), forget the failed ones with
+   ``retry_failed``, and record the session in the manifest;
+4. run the pending chunks on the backend (``backends.py``), recording each chunk's timing as it finishes;
+5. finish: assemble ``results.parquet`` when every chunk is done, else record why not (interrupted, or
+   chunks that could not run); after an interrupt the manifest's counts and timings are those of the
+   chunks on disk.
+
+A chunk is a fixed range of point indices (``Experiment.chunk_range``); each point's seed comes from its
+index, so the rows do not depend on the workers or the order in which chunks finish.
 """
 
 from __future__ import annotations
@@ -24,31 +24,29 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import signal
 import socket
 import sys
-import threading
 import time
-import warnings
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import InputError
+from ..files.formats import SWEEP_FORMAT
 from ..files.manifest import code_version
-from .design import Design, build_design
-from .evaluate import ChunkReport, Point, SweepContext, run_chunk
+from .backends import DaskBackend, InlineBackend, PoolBackend, default_workers, open_backend
+from .design import build_design
+from .evaluate import ChunkReport, Point, SweepContext
 from .experiment import Experiment
+from .interrupts import sigterm_as_interrupt
 from .progress import Progress
-from .store import SWEEP_FORMAT, Store, write_chunk
+from .store import Store, chunk_name
 
-START_METHOD_ENV = "CSTO_SIM_START_METHOD"
+__all__ = ["DaskBackend", "InlineBackend", "PoolBackend", "SweepOptions", "SweepOutcome", "default_workers",
+           "new_manifest", "run_sweep"]
+
 MANIFEST_EVERY = 0.5  # seconds between manifest rewrites while chunks finish
 MAX_LISTED_FAILURES = 1000
-CONNECT_TIMEOUT = "10s"  # to reach a Dask scheduler
 
 
 @dataclass
@@ -59,6 +57,10 @@ class SweepOptions:
     csv: bool = False
     quiet: bool = False
     retry_failed: bool = False
+    label: str | None = None  # what the progress line calls the sweep (default: the experiment's name)
+
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
 
 
 @dataclass
@@ -94,177 +96,7 @@ def _versions() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Backends: each runs a list of chunks and calls ``on_report`` as each one finishes
-# --------------------------------------------------------------------------------------------------
-
-PointsOf = Callable[[int], list[Point]]
-OnReport = Callable[[ChunkReport], None]
-OnError = Callable[[int, str], None]
-
-
-class InlineBackend:
-    """Run the chunks one after the other in this process (``--workers 1``)."""
-
-    name = "in-process"
-    workers = 1
-
-    def run(self, ctx: SweepContext, pending: list[int], points_of: PointsOf, out: Path,
-            on_report: OnReport, on_error: OnError) -> None:
-        for c in pending:
-            on_report(run_chunk(ctx, c, points_of(c), str(out)))
-
-
-_WORKER_CTX: SweepContext | None = None
-
-
-def _init_worker(ctx: SweepContext, parent: int) -> None:
-    """Pool worker start-up: keep the context, leave Ctrl-C to the parent, and exit if the parent dies."""
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="csto-sim-parent-watch", daemon=True).start()
-
-
-def _pool_task(chunk: int, points: list[Point], out: str) -> ChunkReport:
-    assert _WORKER_CTX is not None, "worker not initialised"
-    return run_chunk(_WORKER_CTX, chunk, points, out)
-
-
-def _mp_context() -> Any:
-    import multiprocessing as mp
-
-    method = os.environ.get(START_METHOD_ENV)
-    if method:
-        return mp.get_context(method)
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return mp.get_context("fork")
-    return mp.get_context("spawn")
-
-
-class PoolBackend:
-    """A local pool of worker processes (``--workers N``)."""
-
-    name = "process pool"
-
-    def __init__(self, workers: int):
-        self.workers = workers
-
-    def run(self, ctx: SweepContext, pending: list[int], points_of: PointsOf, out: Path,
-            on_report: OnReport, on_error: OnError) -> None:
-        workers = max(1, min(self.workers, len(pending)))
-        todo = iter(pending)
-        inflight: dict[Future[ChunkReport], int] = {}
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
-                                 initargs=(ctx, os.getpid()))
-        clean = False
-        try:
-            def submit() -> None:
-                c = next(todo, None)
-                if c is not None:
-                    inflight[ex.submit(_pool_task, c, points_of(c), str(out))] = c
-
-            with warnings.catch_warnings():  # the first submit forks the workers (see the module's note)
-                warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-                submit()
-            for _ in range(2 * workers - 1):
-                submit()
-            while inflight:
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    c = inflight.pop(fut)
-                    try:
-                        report = fut.result()
-                    except BrokenProcessPool:
-                        on_error(c, "a worker process died (killed, or out of memory)")
-                        for other in inflight.values():
-                            on_error(other, "not run: a worker process died")
-                        inflight.clear()
-                        return
-                    except Exception as exc:
-                        on_error(c, f"{type(exc).__name__}: {exc}")
-                    else:
-                        on_report(report)
-                    submit()
-            clean = True
-        finally:
-            # On Ctrl-C: drop the chunks not started, let the running ones finish (a chunk is short).
-            ex.shutdown(wait=True, cancel_futures=not clean)
-
-
-class DaskBackend:
-    """A Dask distributed cluster (``--scheduler ADDRESS``), through ``dask.distributed.Client``."""
-
-    name = "dask"
-
-    def __init__(self, address: str):
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise InputError("command line", "--scheduler", "Dask is not installed",
-                             "pip install 'csto-sim[dask]', or run without --scheduler") from None
-        self.address = address
-        try:
-            self.client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError("command line", "--scheduler", f"cannot connect to {address} ({exc})",
-                             "the address of a running 'dask scheduler', e.g. tcp://127.0.0.1:8786") from None
-        info = self.client.scheduler_info()
-        self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
-
-    def run(self, ctx: SweepContext, pending: list[int], points_of: PointsOf, out: Path,
-            on_report: OnReport, on_error: OnError) -> None:
-        import uuid
-
-        from dask.distributed import as_completed
-
-        client = self.client
-        tag = uuid.uuid4().hex[:8]
-        ctx_future = client.scatter(ctx, broadcast=True, hash=False)
-        todo = iter(pending)
-        chunk_of: dict[str, int] = {}
-        futures = as_completed(loop=client.loop)
-
-        def submit() -> None:
-            c = next(todo, None)
-            if c is not None:
-                fut = client.submit(run_chunk, ctx_future, c, points_of(c), None, pure=False,
-                                    key=f"csto-sim-chunk-{tag}-{c}")
-                chunk_of[fut.key] = c
-                futures.add(fut)
-
-        try:
-            for _ in range(2 * max(1, self.workers)):
-                submit()
-            for fut in futures:
-                c = chunk_of.pop(fut.key)
-                try:
-                    report = fut.result()
-                except Exception as exc:
-                    on_error(c, f"{type(exc).__name__}: {exc}")
-                else:
-                    write_chunk(out, report.chunk, report.table, report.replications)
-                    report.table = report.replications = None
-                    on_report(report)
-                fut.release()
-                submit()
-        finally:
-            futures.clear()
-            if client.futures:
-                client.cancel(list(client.futures.values()))
-
-    def close(self) -> None:
-        self.client.close()
-
-
-# --------------------------------------------------------------------------------------------------
-# The sweep
+# The manifest
 # --------------------------------------------------------------------------------------------------
 
 def _factor_summary(exp: Experiment) -> list[dict[str, Any]]:
@@ -286,7 +118,7 @@ def new_manifest(exp: Experiment, out: Path) -> dict[str, Any]:
         "format": SWEEP_FORMAT,
         "status": "running",
         "experiment": {"name": exp.name, "path": exp.path, "sha256": exp.sha256, "fingerprint": exp.fingerprint,
-                       "copy": "experiment.yaml", "text": exp.text},
+                       "copy": "experiment.yaml" if exp.text is not None else None, "text": exp.text},
         "scenarios": [c.record() for c in exp.scenarios],
         "design": {"method": exp.design.method, "n": exp.design.n,
                    "second_order": exp.design.second_order if exp.design.method == "sobol" else None,
@@ -314,123 +146,151 @@ def new_manifest(exp: Experiment, out: Path) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------------------------------
+
 def run_sweep(exp: Experiment, opts: SweepOptions, stream: TextIO | None = None,
               on_start: Callable[[str], None] | None = None) -> SweepOutcome:
-    """Run (or resume) a sweep into ``opts.out``. Raises InputError, before writing anything, when the
-    folder cannot take it or the scheduler cannot be reached; KeyboardInterrupt is handled and reported
-    as status ``interrupted``."""
-    stream = stream or sys.stderr
+    """Run (or resume) the sweep ``exp`` into ``opts.out``: the sweep engine's one entry point.
+
+    Raises InputError, before writing anything, when the folder cannot take the sweep (another kind of
+    folder, another experiment's results, or a sweep writing it right now) or the scheduler cannot be
+    reached. Ctrl-C and SIGTERM stop it cleanly, reported as status ``interrupted``. ``on_start`` gets
+    a one-line summary of what is about to run; progress goes to ``stream`` (standard error).
+    """
     t0 = time.monotonic()
     store = Store(opts.out)
-    previous = store.check(exp.fingerprint)
-    if opts.scheduler:
-        backend: Any = DaskBackend(opts.scheduler)
-    elif opts.workers > 1:
-        backend = PoolBackend(opts.workers)
-    else:
-        backend = InlineBackend()
+    store.check(exp.fingerprint)
+    backend = open_backend(opts.workers, opts.scheduler)
     try:
-        design: Design = build_design(exp.design, exp.factors, exp.seed)
-        ctx = SweepContext.from_experiment(exp)
-        schema = ctx.schema()
+        with store.locked(), sigterm_as_interrupt():
+            session = _Session(exp, opts, store, backend, store.check(exp.fingerprint))
+            if on_start is not None:
+                on_start(session.summary())
+            outcome = session.finish(session.run(stream or sys.stderr))
+    finally:
+        backend.close()
+    outcome.seconds = time.monotonic() - t0
+    return outcome
 
+
+class _Session:
+    """One session of a sweep in its folder: what is done, what runs, and the manifest as it goes."""
+
+    def __init__(self, exp: Experiment, opts: SweepOptions, store: Store, backend: Any,
+                 previous: dict[str, Any] | None):
+        self.exp, self.opts, self.store, self.backend = exp, opts, store, backend
+        self.design = build_design(exp.design, exp.factors, exp.seed)
+        self.ctx = SweepContext.from_experiment(exp)
         store.open(exp.text, exp.per_replication)
-        manifest = previous if previous is not None else new_manifest(exp, opts.out)
-        timings: dict[str, Any] = manifest["chunks"]["timings"]
-        done = store.done_chunks(exp.per_replication)
-        retry: set[int] = set()
-        if opts.retry_failed:
-            retry = {c for c in done if _chunk_has_errors(store, c)}
-            store.forget(retry)
-            done -= retry
-        for key in [k for k in timings if int(k) not in done]:
-            del timings[key]
-        pending = [c for c in range(exp.chunks) if c not in done]
-        resumed = len(done)
-        session = {"start": _now(), "end": None, "status": "running", "backend": backend.name,
-                   "workers": backend.workers, "scheduler": opts.scheduler, "host": socket.gethostname(),
-                   "pid": os.getpid(), "code_version": code_version(), "chunks_run": 0,
-                   "chunks_skipped": resumed, "chunks_retried": len(retry)}
-        for earlier in manifest["sessions"]:
+        self.manifest = previous if previous is not None else new_manifest(exp, opts.out)
+        self.timings: dict[str, Any] = self.manifest["chunks"]["timings"]
+        self.done = store.done_chunks(exp.per_replication)
+        retried = self._forget_failed() if opts.retry_failed else set()
+        for key in [k for k in self.timings if int(k) not in self.done]:
+            del self.timings[key]
+        self.resumed = len(self.done)
+        self.chunk_errors: list[dict[str, Any]] = []
+        self.record = {"start": _now(), "end": None, "status": "running", "backend": backend.name,
+                       "workers": backend.workers, "scheduler": opts.scheduler, "host": socket.gethostname(),
+                       "pid": os.getpid(), "code_version": code_version(), "chunks_run": 0,
+                       "chunks_skipped": self.resumed, "chunks_retried": len(retried)}
+        for earlier in self.manifest["sessions"]:
             if earlier.get("end") is None:
                 earlier["status"] = "killed (ended without writing its end)"
-        manifest["sessions"].append(session)
-        manifest["status"] = "running"
-        manifest["chunks"]["done"] = len(done)
-        store.write_manifest(manifest)
-        if on_start is not None:
-            on_start(f"{exp.name}: {exp.points:,} points x {exp.replications:,} replications = {exp.runs:,} runs, "
-                     f"{exp.chunks:,} chunks, {backend.workers} worker(s) ({backend.name})"
-                     + (f"; resuming: {resumed:,} chunks already done" if resumed else ""))
+        self.manifest["sessions"].append(self.record)
+        self.manifest["status"] = "running"
+        self.last_save = 0.0
+        self.save(force=True)
 
-        done_points = sum(len(exp.chunk_range(c)) for c in done)
-        progress = Progress(exp.points, done_points, stream, Progress.mode_for(stream, opts.quiet), exp.name)
-        chunk_errors: list[dict[str, Any]] = []
-        last_save = [time.monotonic()]
+    def _forget_failed(self) -> set[int]:
+        """Remove the chunks holding failed points, to run them again (``retry_failed``)."""
+        retry = {c for c in self.done if _chunk_has_errors(self.store, c)}
+        self.store.forget(retry)
+        self.done -= retry
+        return retry
 
-        def save(force: bool = False) -> None:
-            if force or time.monotonic() - last_save[0] >= MANIFEST_EVERY:
-                manifest["chunks"]["done"] = len(done)
-                store.write_manifest(manifest)
-                last_save[0] = time.monotonic()
+    def summary(self) -> str:
+        exp, backend = self.exp, self.backend
+        return (f"{exp.name}: {exp.points:,} points x {exp.replications:,} replications = {exp.runs:,} runs, "
+                f"{exp.chunks:,} chunks, {backend.workers} worker(s) ({backend.name})"
+                + (f"; resuming: {self.resumed:,} chunks already done" if self.resumed else ""))
 
-        def on_report(rep: ChunkReport) -> None:
-            done.add(rep.chunk)
-            session["chunks_run"] += 1
-            timings[str(rep.chunk)] = {"points": [rep.start, rep.stop], "seconds": rep.seconds, "worker": rep.worker,
-                                       "finished": _now(), "failed_points": len(rep.failures)}
-            progress.update(rep.stop - rep.start)
-            save()
+    def save(self, force: bool = False) -> None:
+        """Rewrite the manifest (at most every MANIFEST_EVERY seconds unless forced)."""
+        if force or time.monotonic() - self.last_save >= MANIFEST_EVERY:
+            self.manifest["chunks"]["done"] = len(self.done)
+            self.store.write_manifest(self.manifest)
+            self.last_save = time.monotonic()
 
-        def on_error(chunk: int, message: str) -> None:
-            chunk_errors.append({"chunk": chunk, "error": message})
+    def points_of(self, chunk: int) -> list[Point]:
+        size = self.exp.design_points
+        return [(i, self.design.values(i % size)) for i in self.exp.chunk_range(chunk)]
 
-        def points_of(c: int) -> list[Point]:
-            size = exp.design_points
-            return [(i, design.values(i % size)) for i in exp.chunk_range(c)]
+    def on_report(self, rep: ChunkReport) -> None:
+        self.done.add(rep.chunk)
+        self.record["chunks_run"] += 1
+        self.timings[str(rep.chunk)] = {"points": [rep.start, rep.stop], "seconds": rep.seconds,
+                                        "worker": rep.worker, "finished": _now(), "failed_points": len(rep.failures)}
+        self.progress.update(rep.stop - rep.start)
+        self.save()
 
-        status = "complete"
+    def on_error(self, chunk: int, message: str) -> None:
+        self.chunk_errors.append({"chunk": chunk, "error": message})
+
+    def run(self, stream: TextIO) -> str:
+        """Run the pending chunks: ``complete`` when the backend got through them, else ``interrupted``."""
+        exp = self.exp
+        pending = [c for c in range(exp.chunks) if c not in self.done]
+        done_points = sum(len(exp.chunk_range(c)) for c in self.done)
+        self.progress = Progress(exp.points, done_points, stream, Progress.mode_for(stream, self.opts.quiet),
+                                 self.opts.label or exp.name)
         try:
             if pending:
-                backend.run(ctx, pending, points_of, opts.out, on_report, on_error)
+                self.backend.run(self.ctx, pending, self.points_of, self.opts.out, self.on_report, self.on_error)
         except KeyboardInterrupt:
-            status = "interrupted"
+            self._match_disk()
+            return "interrupted"
         finally:
-            progress.close()
-        if status == "interrupted":  # chunks in flight may have finished while the pool shut down
-            done = store.done_chunks(exp.per_replication)
-        outcome = SweepOutcome(status=status, out=opts.out, chunks_done=len(done), chunks_total=exp.chunks,
-                               points=exp.points, chunk_errors=chunk_errors, resumed_chunks=resumed)
-        if status == "complete" and len(done) < exp.chunks:
-            status = outcome.status = "failed"
-        if status == "complete":
-            failed, listed = store.assemble(exp.chunks, schema, opts.csv, MAX_LISTED_FAILURES)
+            self.progress.close()
+        return "complete"
+
+    def _match_disk(self) -> None:
+        """After an interrupt: forget the chunks written but never reported (stopped between writing their
+        file and reporting it), so that the manifest's counts and timings are those of the chunks on disk."""
+        on_disk = self.store.done_chunks(self.exp.per_replication)
+        self.store.forget(on_disk - self.done)
+        self.done &= on_disk
+
+    def finish(self, status: str) -> SweepOutcome:
+        """Assemble the results if every chunk is done, else record why not; write the manifest's end."""
+        exp, manifest = self.exp, self.manifest
+        outcome = SweepOutcome(status=status, out=self.opts.out, chunks_done=len(self.done), chunks_total=exp.chunks,
+                               points=exp.points, chunk_errors=self.chunk_errors, resumed_chunks=self.resumed)
+        if status == "complete" and len(self.done) < exp.chunks:
+            outcome.status = "failed"
+        if outcome.status == "complete":
+            failed, listed = self.store.assemble(exp.chunks, self.ctx.schema(), self.opts.csv, MAX_LISTED_FAILURES)
             outcome.failed_points, outcome.failures = failed, listed
             manifest["failures"] = {"points": failed, "listed": listed, "chunks": []}
-            manifest["files"]["csv"] = "results.csv" if opts.csv or (opts.out / "results.csv").exists() else None
+            csv = self.opts.csv or (self.opts.out / "results.csv").exists()
+            manifest["files"]["csv"] = "results.csv" if csv else None
             manifest["finished"] = _now()
+            manifest["status"] = "complete, with failed points" if failed else "complete"
             if failed:
-                status = outcome.status = "failed"
-                manifest["status"] = "complete, with failed points"
-            else:
-                manifest["status"] = "complete"
+                outcome.status = "failed"
         else:
-            manifest["status"] = status
-            manifest["failures"]["chunks"] = chunk_errors
-        session["end"] = _now()
-        session["status"] = outcome.status
-        save(force=True)
-        outcome.seconds = time.monotonic() - t0
+            manifest["status"] = outcome.status
+            manifest["failures"]["chunks"] = self.chunk_errors
+        self.record["end"] = _now()
+        self.record["status"] = outcome.status
+        self.save(force=True)
         return outcome
-    finally:
-        if isinstance(backend, DaskBackend):
-            backend.close()
 
 
 def _chunk_has_errors(store: Store, chunk: int) -> bool:
     import pyarrow.parquet as pq
-
-    from .store import chunk_name
 
     col = pq.read_table(store.chunks / chunk_name(chunk), columns=["error"]).column("error")
     return col.null_count < len(col)

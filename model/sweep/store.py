@@ -8,26 +8,30 @@ DIR/chunks/chunk-000000.parquet        the rows of one chunk of points (the unit
 DIR/replications/chunk-000000.parquet  per-replication rows (only with record: [per_replication])
 DIR/results.parquet                    every point's row, in point order, assembled at the end
 DIR/results.csv                        the same as CSV (with --csv)
+DIR/.csto-sim.lock                     while a sweep writes the folder: who (``model/files/lock.py``)
 ```
 
 Every file is written to a temporary name and renamed into place, so a file that exists is complete:
 a killed sweep loses at most the chunks in flight, and running it again skips the chunks it finds.
+One sweep at a time writes a folder: :meth:`Store.locked` holds its lock.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..files.atomic import TMP_GLOB, write_parquet_atomic, write_text_atomic
 from ..files.atomic import tmp_path as _tmp
-from ..files.formats import MANIFEST, SWEEP_FORMAT
+from ..files.formats import MANIFEST
+from ..files.lock import FolderLock, LockHeld
 from ..files.manifest import write_manifest
+from ..files.outdir import SWEEP, check_out_dir
 
 CHUNK_RE = re.compile(r"chunk-(\d+)\.parquet")
 
@@ -56,42 +60,44 @@ class Store:
     # -- before anything is written ----------------------------------------------------------------
 
     def check(self, fingerprint: str) -> dict[str, Any] | None:
-        """Check that the folder can take this sweep: new or empty (returns None), or an earlier run of the
-        same experiment (returns its manifest, to resume). InputError otherwise; writes nothing."""
-        out = self.out
+        """Check that the folder can take this sweep (``files.outdir.check_out_dir``): new or empty (returns
+        None), or an earlier run of the same experiment (returns its manifest, to resume). InputError
+        otherwise; writes nothing."""
+        manifest = check_out_dir(self.out, SWEEP)
+        if manifest is not None and manifest.get("experiment", {}).get("fingerprint") != fingerprint:
+            raise InputError("command line", "--out", f"{self.out}: holds the results of a different experiment (or "
+                             "of changed case files): it cannot be resumed",
+                             "another --out, or delete the folder to start again")
+        return manifest
 
-        def fail(problem: str, allowed: str) -> InputError:
-            return InputError("command line", "--out", f"{out}: {problem}", allowed)
-
-        if out.exists() and not out.is_dir():
-            raise fail("exists and is not a folder", "a new folder or an earlier sweep's folder")
-        if out.is_dir() and any(out.iterdir()):
-            if not self.manifest_path.is_file():
-                raise fail("is a non-empty folder that holds no sweep results",
-                           "a new or empty folder, or an earlier run of the same sweep")
-            try:
-                manifest = json.loads(self.manifest_path.read_text())
-            except (OSError, ValueError) as exc:
-                raise fail(f"its manifest.json cannot be read ({exc})", "a sweep's manifest.json") from None
-            if not isinstance(manifest, dict) or manifest.get("format") != SWEEP_FORMAT:
-                raise fail("holds results of another kind (not a sweep)",
-                           "a new or empty folder, or an earlier run of the same sweep")
-            theirs = manifest.get("experiment", {}).get("fingerprint")
-            if theirs != fingerprint:
-                raise fail("holds the results of a different experiment (or of changed case files): it cannot be "
-                           "resumed", "another --out, or delete the folder to start again")
-            return manifest
-        ancestor = out.parent
-        while not ancestor.exists() and ancestor != ancestor.parent:
-            ancestor = ancestor.parent
-        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
-            raise fail(f"{ancestor} is not a writable folder", "a writable location")
-        return None
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock (creating the folder): InputError if a live sweep holds it. A folder
+        this creates and leaves empty is removed again."""
+        existed = self.out.is_dir()
+        lock = FolderLock(self.out)
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            raise InputError("command line", "--out", f"{self.out}: a sweep is writing this folder "
+                             f"({exc.owner.describe() if exc.owner else 'one that is starting'})",
+                             f"wait for it to end, or another --out (if no sweep runs, delete {lock.path})") from None
+        except OSError as exc:
+            raise InputError("command line", "--out", f"{self.out}: cannot be locked ({exc.strerror or exc})",
+                             "a writable folder") from None
+        try:
+            yield
+        finally:
+            lock.release()
+            if not existed:
+                with contextlib.suppress(OSError):
+                    self.out.rmdir()  # only if empty
 
     # -- writing -------------------------------------------------------------------------------------
 
-    def open(self, experiment_text: str, per_replication: bool) -> None:
-        """Create the folders, copy the experiment, and remove temporary files left by a killed run."""
+    def open(self, experiment_text: str | None, per_replication: bool) -> None:
+        """Create the folders, copy the experiment file (if it has one), and remove temporary files left by a
+        killed run (the lock says no sweep runs here)."""
         self.chunks.mkdir(parents=True, exist_ok=True)
         if per_replication:
             self.replications.mkdir(exist_ok=True)
@@ -100,7 +106,7 @@ class Store:
                 for p in folder.glob(TMP_GLOB):
                     p.unlink(missing_ok=True)
         copy = self.out / "experiment.yaml"
-        if not copy.exists():
+        if experiment_text is not None and not copy.exists():
             write_text_atomic(experiment_text, copy)
 
     def done_chunks(self, per_replication: bool) -> set[int]:
