@@ -233,9 +233,9 @@ def _params(args: argparse.Namespace) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ..plots.analysis import sensitivity_bars
     from ..sweep.cli import default_workers
     from ..sweep.experiment import load_experiment
-    from .figures import sensitivity_bars
     from .sensitivity import DEFAULT_LEVELS, DEFAULT_TRAJECTORIES, format_report, run_sensitivity, table_rows
 
     exp = load_experiment(args.experiment)
@@ -354,7 +354,7 @@ def load_sweep_for_prim(folder: Path, outcome: str, scenario: str | None) -> tup
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .figures import peeling_tradeoff
+    from ..plots.analysis import peeling_tradeoff
     from .prim import prim
 
     x, values, numeric, categorical, manifest = load_sweep_for_prim(args.results, args.outcome, args.scenario)

@@ -539,7 +539,7 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
         "seconds": {"sweep": round(t_sweep, 2), "resumed_chunks": outcome.resumed_chunks},
     }
     if figure:
-        from .figure import draw_posterior
+        from ..plots.posterior import draw_posterior
 
         draw_posterior(sample.values[acc.index][:, idx], acc.weights, names, summary, out / "posterior.png",
                        title=f"Posterior of {len(names)} global parameters",

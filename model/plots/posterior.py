@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..plots.style import CATEGORY_COLOURS, DPI, RC, WIDTH, save
+from .style import CATEGORY_COLOURS, DPI, RC, WIDTH, save
 
 BINS = 20
 PAIRS = 6
