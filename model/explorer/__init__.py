@@ -2,5 +2,5 @@
 
 :mod:`.explorer` holds the model the page re-creates (no Solara needed; its figures are in
 :mod:`model.plots.explorer`);
-:mod:`.app` is the page itself (needs the ``viz`` extra); :mod:`.cli` starts its server.
+:mod:`.app` is the page itself (needs the ``viz`` extra); :mod:`.serve` starts its server.
 """
