@@ -8,7 +8,8 @@
 - ``store`` is the results folder: chunk files written atomically, the manifest, the final Parquet file;
 - ``runner`` schedules the chunks (in the process, a local process pool or a Dask cluster), resumes,
   records failures and shows progress;
-- ``cli`` is the ``csto-sim sweep`` command.
+- ``workers`` says how many worker processes a sweep uses by default;
+- the ``csto-sim sweep`` command is in ``model.cli``.
 
 The format is documented in ``docs/sweeps.md``.
 """
