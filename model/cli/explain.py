@@ -14,12 +14,11 @@ from .common import show
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "explain", help="one case: mechanism contributions, pivotal members, the smallest changes that flip it",
+    p = options.add_case_command(
+        subparsers, "explain", help="one case: mechanism contributions, pivotal members, the smallest changes that flip it",
         description="Mean contribution of each mechanism to each member's position, who is pivotal (and the lead "
-                    "state's agenda power), and a counterfactual search over single changes of the case.")
-    options.add_case(p)
-    options.add_model_options(p, 2000)
+                    "state's agenda power), and a counterfactual search over single changes of the case.",
+        default_replications=2000)
     options.add_rule(p)
     p.add_argument("--target", choices=LEVELS, default=None,
                    help="look for the changes that reach this outcome (default: any change of the modal outcome)")

@@ -12,12 +12,10 @@ from .common import show
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "compare-forums", help="the same request put to every organisation the requester belongs to",
+    p = options.add_case_command(
+        subparsers, "compare-forums", help="the same request put to every organisation the requester belongs to",
         description="Run the case's facts against each organisation file beside its own whose roster holds the "
                     "requester at the case's date; print each organisation's answer and the reasons.")
-    options.add_case(p)
-    options.add_model_options(p)
     options.bind(p, cli_action)
 
 

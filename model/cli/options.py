@@ -185,6 +185,15 @@ def add_model_options(p: argparse.ArgumentParser, default_replications: int = DE
     add_json(p, json_help)
 
 
+def add_case_command(subparsers: Any, name: str, help: str, description: str,
+                     default_replications: int = DEFAULT_REPLICATIONS) -> argparse.ArgumentParser:
+    """A command that runs the model on one case: the case, then :func:`add_model_options`."""
+    p = subparsers.add_parser(name, help=help, description=description)
+    add_case(p)
+    add_model_options(p, default_replications)
+    return p
+
+
 def bind(p: argparse.ArgumentParser, action: Callable[[argparse.Namespace], int]) -> Any:
     """Make ``action`` the function the dispatcher calls for this command."""
     p.set_defaults(cli_action=action)

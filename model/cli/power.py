@@ -14,12 +14,10 @@ from .common import show
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "power", help="Shapley-Shubik and Banzhaf indices of each rule, next to each member's effective power",
+    p = options.add_case_command(
+        subparsers, "power", help="Shapley-Shubik and Banzhaf indices of each rule, next to each member's effective power",
         description="Formal power indices of every decision rule as a simple game over the case's council, and each "
                     "member's effective power in the simulated replications.")
-    options.add_case(p)
-    options.add_model_options(p)
     options.add_rule(p, repeat=True)
     options.bind(p, cli_action)
 
