@@ -13,7 +13,7 @@
   power in the simulated council (``csto-sim power``);
 - ``forums``: the same request put to every organisation the requester belongs to
   (``csto-sim compare-forums``);
-- ``figures``: the plots of these analyses; ``cli``: the commands.
+- their figures are in ``model.plots.analysis``; their commands in ``model.cli``.
 
 Methods and example outputs: ``docs/analysis.md``.
 """

@@ -7,8 +7,8 @@
   uncertainty carried through (``csto-sim run CASE --posterior DIR``);
 - ``baselines``: base rate, weighted compromise, "Russia decides alone";
 - ``validate``: leave one case out, scored against the baselines (``csto-sim validate``);
-- ``figure``: the posterior's marginals and pairwise panel;
-- ``cli``: the two commands.
+- the posterior's figure (marginals and pairwise panel) is ``model.plots.posterior``; the two commands
+  are in ``model.cli``.
 
 The method and the measured results are in ``docs/validation.md``.
 """

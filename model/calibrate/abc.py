@@ -577,7 +577,7 @@ def _defaults_record(defaults: dict[str, float], distance: np.ndarray, summary: 
 
 
 def _draw(setup: Setup, sample: Sample, acc: Acceptance, summary: dict[str, dict[str, Any]], path: Path) -> None:
-    from .figure import draw_posterior
+    from ..plots.posterior import draw_posterior
 
     names = setup.calibrated
     idx = [sample.names.index(n) for n in names]

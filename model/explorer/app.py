@@ -15,16 +15,9 @@ from html import escape
 import solara
 from mesa.visualization import SolaraViz
 
-from model.explorer.explorer import (
-    ExplorerModel,
-    days_figure,
-    figure_png,
-    format_probability,
-    model_params,
-    outcome_figure,
-    trace_figure,
-)
+from model.explorer.explorer import ExplorerModel, format_probability, model_params
 from model.ladder import LEVELS
+from model.plots.explorer import days_figure, figure_png, outcome_figure, trace_figure
 
 PARAMS = model_params()
 

@@ -1,5 +1,5 @@
-"""What the explorer page runs and draws, without Solara: the model it re-creates from the page's fields,
-the fields themselves (Mesa's ``model_params``) and the figures.
+"""What the explorer page runs, without Solara: the model it re-creates from the page's fields and the
+fields themselves (Mesa's ``model_params``). Its figures are drawn by :mod:`model.plots.explorer`.
 
 :class:`ExplorerModel` is a :class:`~model.model.CouncilModel` that takes every setting of the page as a
 keyword (as SolaraViz re-creates a model), runs the council over R replications at once when it is built,
@@ -14,7 +14,6 @@ import math
 import re
 from typing import Any
 
-import matplotlib.pyplot as plt
 import mesa
 import numpy as np
 
@@ -22,8 +21,6 @@ from ..errors import InputError
 from ..ladder import LEVELS
 from ..model import DEFAULT_CASE, CouncilModel
 from ..params import SPECS, ParameterError, Parameters
-from ..plots import figures as F
-from ..plots.style import caption
 from ..results import SimulationResult
 from ..rules import RULES
 from ..scenario import list_case_files, load_scenario
@@ -201,53 +198,6 @@ class ExplorerModel(CouncilModel):
         used = self.result.params if self.result is not None else defaults
         return [(name, getattr(used, name), getattr(defaults, name), f"{spec.low:g} to {spec.high:g}", spec.meaning)
                 for name, spec in SPECS.items()]
-
-
-def _observed_days(result: SimulationResult) -> tuple[float, float] | None:
-    obs = result.case.observed
-    days = obs.days_to_decision if obs else None
-    if days is None:
-        return None
-    return (days.low, days.high) if days.is_range else (float(days.value), float(days.value))
-
-
-def _subtitle(result: SimulationResult) -> str:
-    return caption(result.replications, result.seed, f"rule {result.rule}")
-
-
-def outcome_figure(result: SimulationResult):
-    """The outcome distribution with the observed outcome marked (model.plots.figures.outcome_bars)."""
-    return F.outcome_bars([result.case.id], [result.outcome_probabilities], [result.observed],
-                          f"Outcome distribution: {result.case.title}", _subtitle(result))
-
-
-def days_figure(result: SimulationResult):
-    """Days from request to decision over the replications in which a measure passed."""
-    return F.days_distribution(result.days, f"Days to decision: {result.case.title}", _subtitle(result),
-                               _observed_days(result))
-
-
-def trace_figure(result: SimulationResult, shown_rounds: int | None = None):
-    """Every member's position round by round in replication 0 (the first ``shown_rounds`` rounds)."""
-    rounds = list(result.trace or [])
-    shown = len(rounds) if shown_rounds is None else max(1, min(shown_rounds, len(rounds)))
-    done = shown == len(rounds)
-    sub = (f"replication 0 of {result.replications:,}, seed {result.seed}, rule {result.rule}; "
-           + (f"outcome: {LEVELS[int(result.outcome[0])]}" if done else f"round {shown - 1} of {len(rounds) - 1}"))
-    return F.decision_trace(result.members, rounds[:shown], f"Positions round by round: {result.case.title}", sub,
-                            result.params.objection_threshold, result.params.delay_threshold)
-
-
-def figure_png(fig: Any) -> bytes:
-    """A figure as PNG bytes, closing it (the figures are made through pyplot)."""
-    import io
-
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
 
 
 def format_probability(p: float | None) -> str:

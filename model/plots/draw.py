@@ -12,12 +12,35 @@ from ..errors import InputError
 from ..ladder import LEVELS, Level
 from ..params import SPECS, Parameters
 from . import figures as F
-from .data import RunData, SweepData
+from .data import RunData, SweepData, load
 from .style import caption, save
 
 RUN_KINDS = ("outcomes", "days", "troops", "objections", "trace")
 SWEEP_KINDS = ("outcomes", "approval-map", "oat", "rules")
 KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS))
+
+
+def check_figure_dir(folder: Path) -> None:
+    """Check that ``folder`` can take figures: a folder, or a path that can become one."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError("command line", "--plot", f"{folder}: exists and is not a folder", "a folder for figures")
+    existing = folder.parent if str(folder.parent) else Path(".")
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError("command line", "--plot", f"{folder}: {existing} is not a folder", "a path under a folder")
+
+
+def draw_folder(results: Path, out: Path | None = None, kinds: Sequence[str] | None = None,
+                fmt: str = "png") -> list[Path]:
+    """Draw the figures of a saved results folder (a run's or a sweep's) into ``out`` (default:
+    RESULTS/figures); never reruns the model."""
+    data = load(results)
+    out = out if out is not None else results / "figures"
+    check_figure_dir(out)
+    if isinstance(data, RunData):
+        return draw_run(data, out, kinds, fmt)
+    return draw_sweep(data, out, kinds, fmt)
 
 
 def draw_run(run: RunData, out: Path, kinds: Sequence[str] | None = None, fmt: str = "png") -> list[Path]:

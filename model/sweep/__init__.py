@@ -16,7 +16,7 @@ a sensitivity analysis's sample all go through it.
 - ``backends`` runs chunks in the process, on a local process pool or on a Dask cluster;
 - ``runner`` is the entry point: a session's protocol (check, lock, resume, run, finish);
 - ``interrupts``: SIGTERM handled as Ctrl-C while a sweep runs; ``progress``: the progress line;
-- ``cli`` is the ``csto-sim sweep`` command.
+- the ``csto-sim sweep`` command is in ``model.cli``.
 
 The format is documented in ``docs/sweeps.md``.
 """

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model.cli import explore as explore_cli
 from model.cli import main
-from model.explorer import cli as explore_cli
 from model.explorer.explorer import (
     MAIN_PARAMETERS,
     SETTINGS_HELP,

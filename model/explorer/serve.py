@@ -1,15 +1,12 @@
-"""The ``csto-sim explore`` command: serve the explorer page on this machine and print its address.
+"""Serving the explorer page on this machine (``csto-sim explore``) and printing its address.
 
-``csto-sim explore [--host 127.0.0.1] [--port 8765] [--no-browser] [--fetch-assets]``. The page is
-Mesa's SolaraViz (:mod:`model.explorer.app`), served by Solara's server under uvicorn in this process,
-as Solara documents for self-hosting (``SOLARA_APP=... uvicorn solara.server.starlette:app``).
-Ctrl-C stops it (one line ``interrupted``, exit status 130). Without the ``viz`` extra it prints one
-line saying how to install it and exits with status 2; a port in use is bad input too (status 2).
+The page is Mesa's SolaraViz (:mod:`model.explorer.app`), served by Solara's server under uvicorn in this
+process, as Solara documents for self-hosting (``SOLARA_APP=... uvicorn solara.server.starlette:app``).
+An address or a port that cannot be listened on is bad input (:class:`~model.errors.InputError`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib.util
 import os
@@ -20,9 +17,7 @@ import threading
 import time
 import warnings
 import webbrowser
-from typing import Any
 
-from ..argtypes import whole
 from ..errors import InputError
 
 APP = "model.explorer.app"
@@ -31,24 +26,8 @@ DEFAULT_PORT = 8765
 INSTALL_HINT = 'pip install -e ".[viz]"'
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``explore`` subcommand to the ``csto-sim`` parser."""
-    p = subparsers.add_parser(
-        "explore", help="the interactive explorer in the browser (needs the viz extra)",
-        description="Serve the explorer page (Mesa SolaraViz): choose a case, the decision rule and the parameters, "
-                    "run R replications and see the outcomes, the days to decision and the members' positions round "
-                    "by round. Ctrl-C stops it.")
-    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    p.add_argument("--port", type=whole(0, 65535, "0: any free port", thousands=False), default=DEFAULT_PORT,
-                   help=f"port (default {DEFAULT_PORT}; 0: any free port)")
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
-    p.add_argument("--fetch-assets", action="store_true",
-                   help="fill Solara's asset cache from the npm registry with npm (for machines without internet "
-                        "access to the CDN), then exit")
-    return p
-
-
 def viz_installed() -> bool:
+    """Whether the ``viz`` extra (Solara, uvicorn, Altair) is installed."""
     return all(importlib.util.find_spec(m) is not None for m in ("solara", "uvicorn", "altair"))
 
 
@@ -76,15 +55,11 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def run(args: argparse.Namespace) -> int:
-    if not viz_installed():
-        print(f"error: csto-sim explore needs Mesa's viz extra (solara), which is not installed: {INSTALL_HINT}",
-              file=sys.stderr)
-        return 2
-    if args.fetch_assets:
-        return _fetch_assets()
-    sock = _bind(args.host, args.port)
-    url = _url(args.host, sock.getsockname()[1])
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool = True) -> int:
+    """Serve the page at ``host:port`` (port 0: any free port) until Ctrl-C; 1 if the server did not start.
+    Needs the ``viz`` extra (:func:`viz_installed`)."""
+    sock = _bind(host, port)
+    url = _url(host, sock.getsockname()[1])
 
     # Before Solara is imported: which app, no usage reports, production mode (no auto-reload).
     os.environ["SOLARA_APP"] = APP
@@ -112,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(0.05)
         if server.started:
             print(f"csto-sim explorer at {url}", flush=True)
-            if not args.no_browser:
+            if open_browser:
                 with contextlib.suppress(webbrowser.Error, OSError):  # no browser: the address is printed
                     webbrowser.open(url)
 
@@ -127,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_assets() -> int:
+def fetch_assets() -> int:
+    """Fill Solara's asset cache from the npm registry with npm; 1 if that failed."""
     from . import assets
 
     try:

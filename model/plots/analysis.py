@@ -1,6 +1,6 @@
 """The analyses' figures: Sobol'/Morris bars and the PRIM peeling trade-off.
 
-As in ``model/plots/figures.py``, each function takes the numbers it draws (never a model) and returns a
+As in ``figures.py``, each function takes the numbers it draws (never a model) and returns a
 matplotlib Figure; ``model.plots.style.save`` writes it (no timestamps: the same data give the same file).
 """
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..plots.style import CATEGORY_COLOURS, new_figure
-from .sensitivity import OUTPUTS
+from ..analysis.sensitivity import OUTPUTS
+from .style import CATEGORY_COLOURS, new_figure
 
 
 def sensitivity_bars(report: dict[str, Any]):

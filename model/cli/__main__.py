@@ -1,0 +1,7 @@
+"""``python -m model.cli``: the same as ``csto-sim``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

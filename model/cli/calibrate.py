@@ -1,0 +1,106 @@
+"""``csto-sim calibrate`` and ``csto-sim validate``: rejection ABC of the global parameters against the
+historical cases, and its leave-one-case-out validation against three baselines.
+
+Exit status: 0 done; 1 done without some draws (points of the prior sample raised; they are never
+accepted, and the sweep's manifest lists them), or chunks that could not run; 2 bad input (one line, nothing
+written); 130 interrupted (run the same command again to resume the prior sample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..calibrate.abc import (
+    DEFAULT_ACCEPT,
+    DEFAULT_DRAWS,
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    MAX_DRAWS,
+    MIN_DRAWS,
+    Setup,
+    SweepNotComplete,
+    calibrate,
+)
+from ..calibrate.summary import format_calibration
+from ..calibrate.validate import format_table, validate
+from . import options
+from .common import report_stopped
+
+STOPPED = "chunks of the prior sample"
+
+
+def _abc_options(p: argparse.ArgumentParser, default_out: str, json_help: str) -> None:
+    p.add_argument("--draws", type=options.whole(MIN_DRAWS, MAX_DRAWS), default=DEFAULT_DRAWS, metavar="N",
+                   help=f"parameter sets drawn from the priors ({MIN_DRAWS} to {MAX_DRAWS:,}; default {DEFAULT_DRAWS:,})")
+    options.add_replications(p, DEFAULT_REPLICATIONS, f"replications per draw and case (default {DEFAULT_REPLICATIONS})",
+                             metavar="R")
+    p.add_argument("--accept", type=options.fraction(0.0, 1.0, open_low=True, allowed="above 0, at most 1"),
+                   default=DEFAULT_ACCEPT, metavar="Q",
+                   help=f"share of the draws accepted, the closest to the record (default {DEFAULT_ACCEPT:g})")
+    options.add_seed(p, DEFAULT_SEED)
+    options.add_workers(p)
+    options.add_out(p, f"folder of the prior sample and the results (default {default_out}); running the same "
+                       "command again resumes it", default=Path(default_out))
+    options.add_quiet(p, "no progress (errors and the result only)")
+    options.add_json(p, json_help)
+
+
+def cli_parse(subparsers: Any) -> None:
+    for name, help, description, default_out, json_help, action in COMMANDS:
+        p = subparsers.add_parser(name, help=help, description=description)
+        _abc_options(p, default_out, json_help)
+        options.bind(p, action)
+
+
+def _setup(args: argparse.Namespace) -> Setup:
+    return Setup(draws=args.draws, replications=args.replications, seed=args.seed, accept=args.accept)
+
+
+def _failed(n: int, out: Path) -> int:
+    if not n:
+        return 0
+    print(f"failed: {n:,} draws of the prior sample raised and were left out (their errors are in "
+          f"{out}/manifest.json; 'csto-sim sweep {out}/experiment.yaml --out {out} --retry-failed' reruns them)",
+          file=sys.stderr)
+    return 1
+
+
+def _run(args: argparse.Namespace, verb: str, work: Callable[..., dict[str, Any]],
+         text: Callable[[dict[str, Any]], str]) -> int:
+    """Run ``work`` (calibrate or validate) on the command line's set-up and print its record."""
+    setup = _setup(args)
+    try:
+        record = work(setup, args.out, options.workers(args), args.quiet, command=setup.command(verb))
+    except SweepNotComplete as exc:
+        return report_stopped(exc.outcome, STOPPED, done=False)
+    print(json.dumps(record, indent=2) if args.json else text(record))
+    return _failed(record["failed_draws"], args.out)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    return _run(args, "calibrate", lambda *a, **kw: calibrate(*a, **kw).record,
+                lambda rec: format_calibration(rec, args.out))
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    return _run(args, "validate", validate, lambda report: f"{format_table(report)}\nwrote {args.out}/validation.json")
+
+
+#: name, help, description, default output folder, --json's help, action
+COMMANDS = (
+    ("calibrate", "approximate Bayesian computation of the global parameters against the training cases",
+     "Rejection ABC: draw parameter sets from the priors (model/params.py), run them on every historical case on the "
+     "sweep engine, accept those closest to the record. Writes DIR/posterior.parquet, DIR/calibration.json, "
+     "DIR/posterior.png and the sweep's files.",
+     "results/calibration", "print calibration.json instead of a summary", run_calibrate),
+    ("validate", "leave-one-case-out validation against three baselines (RPS and Brier score)",
+     "For each historical case: calibrate on the others, predict it, score the prediction with the ranked probability "
+     "score and the Brier score of deployment, beside a base rate, a weighted compromise and 'Russia decides alone' "
+     "on the same folds. Writes DIR/validation.json.",
+     "results/validation", "print the scores as JSON", run_validate),
+)

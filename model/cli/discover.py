@@ -1,0 +1,43 @@
+"""``csto-sim discover RESULTS``: scenario discovery (PRIM) on a sweep's results."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..analysis.discover import OUTCOME_COLUMNS, discover, format_discover
+from . import options
+from .common import show
+
+
+def cli_parse(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "discover", help="scenario discovery (PRIM) on a sweep's results: when is a deployment approved?",
+        description="Find boxes of the sweep's factors in which the event (OUTCOME >= THRESHOLD at a point) is "
+                    "frequent; print them as rules with coverage and density; write prim.json and the peeling "
+                    "trade-off plot.")
+    p.add_argument("results", type=Path, help="a folder written by 'csto-sim sweep'")
+    p.add_argument("--outcome", choices=OUTCOME_COLUMNS, default="p_deployment",
+                   help="the column defining the event (default p_deployment)")
+    p.add_argument("--threshold", type=options.fraction(0.0, 1.0, open_low=True), default=0.5,
+                   help="the event: OUTCOME >= THRESHOLD (default 0.5)")
+    p.add_argument("--below", action="store_true",
+                   help="the event is OUTCOME < THRESHOLD instead (when does it fail?)")
+    p.add_argument("--scenario", default=None, help="only the points of this case (default: all, the case a dimension)")
+    p.add_argument("--alpha", type=options.fraction(0.0, 0.5, open_low=True), default=0.05,
+                   help="share of the box's points peeled per step (default 0.05)")
+    p.add_argument("--min-density", type=options.fraction(0.0, 1.0), default=0.8,
+                   help="density a selected box must reach (default 0.8)")
+    p.add_argument("--max-boxes", type=options.whole(1, 20), default=3, help="boxes found by covering (default 3)")
+    p.add_argument("--no-paste", action="store_true", help="do not paste after peeling")
+    options.add_out(p, "output folder (default: RESULTS/discover)")
+    options.add_format(p)
+    options.add_json(p, "print the boxes as one JSON object")
+    options.bind(p, cli_action)
+
+
+def cli_action(args: argparse.Namespace) -> int:
+    report, written = discover(args.results, args.outcome, args.threshold, args.below, args.scenario, args.alpha,
+                               args.min_density, args.max_boxes, not args.no_paste, args.out, args.format)
+    return show(report, args.json, lambda: format_discover(report), written)

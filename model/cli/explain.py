@@ -1,0 +1,34 @@
+"""``csto-sim explain CASE``: mechanism contributions, pivotal members and the smallest changes that flip
+the case's outcome."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..analysis.explain import explain, format_explain
+from ..ladder import LEVELS
+from ..scenario import load_scenario
+from . import options
+from .common import show
+
+
+def cli_parse(subparsers: Any) -> None:
+    p = options.add_case_command(
+        subparsers, "explain", help="one case: mechanism contributions, pivotal members, the smallest changes that flip it",
+        description="Mean contribution of each mechanism to each member's position, who is pivotal (and the lead "
+                    "state's agenda power), and a counterfactual search over single changes of the case.",
+        default_replications=2000)
+    options.add_rule(p)
+    p.add_argument("--target", choices=LEVELS, default=None,
+                   help="look for the changes that reach this outcome (default: any change of the modal outcome)")
+    p.add_argument("--top", type=options.whole(1, 1000), default=8, help="changes printed (default 8)")
+    p.add_argument("--no-search", action="store_true", help="skip the counterfactual search")
+    options.bind(p, cli_action)
+
+
+def cli_action(args: argparse.Namespace) -> int:
+    params = options.parameters(args)
+    rep = explain(load_scenario(args.scenario), args.replications, args.seed, args.rule, params, args.target,
+                  search=not args.no_search)
+    return show(rep, args.json, lambda: format_explain(rep, args.top))

@@ -1,0 +1,21 @@
+"""``csto-sim list``: the cases, the decision rules and the parameters."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..runs import catalogue
+from . import options
+
+
+def cli_parse(subparsers: Any) -> None:
+    p = subparsers.add_parser("list", help="list cases, decision rules and parameters")
+    options.add_scenarios_folder(p)
+    options.bind(p, cli_action)
+
+
+def cli_action(args: argparse.Namespace) -> int:
+    for line in catalogue(args.scenarios):
+        print(line)
+    return 0

@@ -1,0 +1,32 @@
+"""``csto-sim replay``: run every historical case and compare the modal outcomes with the observed ones."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..runs import format_replay, replay
+from . import options
+
+
+def cli_parse(subparsers: Any) -> None:
+    p = subparsers.add_parser("replay", help="run every historical case and compare")
+    options.add_model_options(p, json_help="print JSON instead of tables", per_case=True)
+    options.add_scenarios_folder(p)
+    p.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw all cases side by side into DIR")
+    options.add_format(p, "figure format for --plot (default png)")
+    options.bind(p, cli_action)
+
+
+def cli_action(args: argparse.Namespace) -> int:
+    results, figures = replay(args.scenarios, args.replications, args.seed, options.parameters(args), args.plot,
+                              args.format)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+        return 0
+    print(format_replay(results))
+    for p in figures:
+        print(f"drew {p}")
+    return 0

@@ -1,0 +1,65 @@
+"""``csto-sim sweep EXPERIMENT [--workers N] [--out DIR] [--scheduler ADDRESS]``: run a parameter sweep.
+
+Exit status: 0 done; 1 done, but some points or chunks failed (a summary says which); 2 bad input
+(one line, nothing written); 130 interrupted (run the same command again to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..sweep.experiment import Experiment, load_experiment
+from ..sweep.runner import SweepOptions, run_sweep
+from . import options
+from .common import report_stopped, stopped
+
+
+def cli_parse(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "sweep", help="run a parameter sweep from an experiment file (experiments/*.yaml)",
+        description="Run every point of an experiment file and write DIR/results.parquet and DIR/manifest.json. "
+                    "Running the same command again resumes an interrupted sweep.")
+    options.add_experiment(p)
+    options.add_workers(p, "worker processes on this machine")
+    options.add_out(p, "results folder (default: results/<experiment name>)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on a Dask cluster: the scheduler's address, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--csv", action="store_true", help="also write DIR/results.csv")
+    options.add_quiet(p, "no progress and no summary (errors only)")
+    p.add_argument("--retry-failed", action="store_true", help="when resuming, run again the chunks holding failed points")
+    p.add_argument("--dry-run", action="store_true", help="check the experiment and print its size; run nothing")
+    options.bind(p, cli_action)
+
+
+def _size(exp: Experiment, out: Path) -> str:
+    factors = ", ".join(f"{f.name} ({len(f.values) if f.values is not None else 'continuous'})" for f in exp.factors)
+    return (f"{exp.name}: {exp.design.method}, {len(exp.scenarios)} case(s) x {exp.design_points:,} design points = "
+            f"{exp.points:,} points x {exp.replications:,} replications = {exp.runs:,} runs in {exp.chunks:,} chunks\n"
+            f"factors: {factors or 'none'}\nresults would go to {out}")
+
+
+def cli_action(args: argparse.Namespace) -> int:
+    exp = load_experiment(args.experiment)
+    out = args.out if args.out is not None else Path("results") / exp.name
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+    if args.dry_run:
+        print(_size(exp, out))
+        return 0
+    opts = SweepOptions(out=out, workers=options.workers(args), scheduler=args.scheduler, csv=args.csv,
+                        quiet=args.quiet, retry_failed=args.retry_failed)
+    outcome = run_sweep(exp, opts, sys.stderr, on_start=say)  # the engine stops on SIGTERM as on Ctrl-C
+    if stopped(outcome):
+        return report_stopped(outcome)
+    if outcome.failed_points:
+        shown = "; ".join(f"point {f['point']}: {f['error']}" for f in outcome.failures[:3])
+        more = ", ..." if outcome.failed_points > 3 else ""
+        print(f"failed: {outcome.failed_points:,} of {outcome.points:,} points raised ({shown}{more}); their rows "
+              f"hold the error in {out}/results.parquet and manifest.json lists them; "
+              "--retry-failed runs them again", file=sys.stderr)
+        return 1
+    say(f"done in {outcome.seconds:.1f} s: wrote {out}/results.parquet ({outcome.points:,} rows)"
+        + (", results.csv" if args.csv else "") + ", manifest.json")
+    return 0

@@ -1,0 +1,60 @@
+"""The explorer page's figures, drawn straight from a :class:`~model.results.SimulationResult` in memory:
+the outcome distribution, the days to decision and the members' positions round by round (as many rounds
+as the page has stepped through), and a figure as PNG bytes for the page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib.pyplot as plt
+
+from ..ladder import LEVELS
+from ..results import SimulationResult
+from . import figures as F
+from .style import caption
+
+
+def _observed_days(result: SimulationResult) -> tuple[float, float] | None:
+    obs = result.case.observed
+    days = obs.days_to_decision if obs else None
+    if days is None:
+        return None
+    return (days.low, days.high) if days.is_range else (float(days.value), float(days.value))
+
+
+def _subtitle(result: SimulationResult) -> str:
+    return caption(result.replications, result.seed, f"rule {result.rule}")
+
+
+def outcome_figure(result: SimulationResult):
+    """The outcome distribution with the observed outcome marked (model.plots.figures.outcome_bars)."""
+    return F.outcome_bars([result.case.id], [result.outcome_probabilities], [result.observed],
+                          f"Outcome distribution: {result.case.title}", _subtitle(result))
+
+
+def days_figure(result: SimulationResult):
+    """Days from request to decision over the replications in which a measure passed."""
+    return F.days_distribution(result.days, f"Days to decision: {result.case.title}", _subtitle(result),
+                               _observed_days(result))
+
+
+def trace_figure(result: SimulationResult, shown_rounds: int | None = None):
+    """Every member's position round by round in replication 0 (the first ``shown_rounds`` rounds)."""
+    rounds = list(result.trace or [])
+    shown = len(rounds) if shown_rounds is None else max(1, min(shown_rounds, len(rounds)))
+    done = shown == len(rounds)
+    sub = (f"replication 0 of {result.replications:,}, seed {result.seed}, rule {result.rule}; "
+           + (f"outcome: {LEVELS[int(result.outcome[0])]}" if done else f"round {shown - 1} of {len(rounds) - 1}"))
+    return F.decision_trace(result.members, rounds[:shown], f"Positions round by round: {result.case.title}", sub,
+                            result.params.objection_threshold, result.params.delay_threshold)
+
+
+def figure_png(fig: Any) -> bytes:
+    """A figure as PNG bytes, closing it (the figures are made through pyplot)."""
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return buf.getvalue()

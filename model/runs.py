@@ -1,0 +1,176 @@
+"""What ``csto-sim run``, ``replay`` and ``list`` do, as library functions: run one case (with its files
+and figures), replay every historical case, list what is available; and the text they print.
+
+Bad input raises :class:`~model.errors.InputError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .files.runfolder import check_run_out, write_run
+from .ladder import LEVELS
+from .params import SPECS, Parameters
+from .plots import data as plot_data
+from .plots.draw import check_figure_dir, draw_replay, draw_run
+from .results import SimulationResult
+from .rules import RULES
+from .scenario import Case, list_case_files, load_scenario, scenarios_root
+from .simulate import simulate
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """One case's run: its result, and the figures drawn from it (if asked)."""
+
+    result: SimulationResult
+    figures: list[Path]
+
+
+def run_case(scenario: str, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
+             overrides: Mapping[str, str] | None = None, out: Path | None = None, plot: Path | None = None,
+             fmt: str = "png", posterior: Path | None = None) -> CaseRun:
+    """Run one case (a file or a case id) with a trace of replication 0; write its files into ``out`` and
+    draw its figures into ``plot`` when given. With ``posterior`` (a calibration's folder), each replication's
+    parameters are drawn from that posterior, with ``overrides`` applied to every set."""
+    case = load_scenario(scenario)
+    if out is not None:
+        check_run_out(out)
+    if plot is not None:
+        check_figure_dir(plot)
+    if posterior is not None:
+        from .calibrate.posterior import simulate_posterior
+
+        res = simulate_posterior(case, posterior, replications, seed, rule=rule, overrides=dict(overrides or {}),
+                                 trace=True)
+    else:
+        res = simulate(case, replications, seed, rule=rule, params=params, trace=True)
+    if out is not None:
+        write_run(res, out)
+    figures: list[Path] = []
+    if plot is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = write_run(res, Path(tmp) / "run") if out is None else out
+            figures = draw_run(plot_data.load(folder), plot, fmt=fmt)
+    return CaseRun(res, figures)
+
+
+def check_scenarios_folder(root: Path | None) -> None:
+    if root is not None and not root.is_dir():
+        raise InputError("command line", "--scenarios", f"{root}: no such folder", "a folder of scenario files")
+
+
+def historical_cases(root: Path | None) -> list[Case]:
+    """The historical cases under ``root`` (default: ./scenarios), by date."""
+    check_scenarios_folder(root)
+    cases = [load_scenario(p) for p in list_case_files(root)]
+    historical = [c for c in cases if c.kind == "historical"]
+    if not historical:
+        raise InputError(str(root or scenarios_root()), "--scenarios", "holds no historical case",
+                         "a folder with case files of kind: historical")
+    return sorted(historical, key=lambda c: (c.date, c.id))
+
+
+def replay(root: Path | None, replications: int, seed: int, params: Parameters | None = None,
+           plot: Path | None = None, fmt: str = "png") -> tuple[list[SimulationResult], list[Path]]:
+    """Run every historical case with the same replications, seed and parameters; draw them side by side
+    into ``plot`` when given."""
+    cases = historical_cases(root)
+    if plot is not None:
+        check_figure_dir(plot)
+    results = [simulate(c, replications, seed, params=params) for c in cases]
+    figures = draw_replay([r.to_dict() for r in results], plot, fmt) if plot is not None else []
+    return results, figures
+
+
+def catalogue(root: Path | None) -> Iterator[str]:
+    """The lines of ``csto-sim list``: the cases, the decision rules and the parameters (one case file read
+    per line, so that a broken file stops the listing there)."""
+    check_scenarios_folder(root)
+    yield "cases:"
+    for p in list_case_files(root):
+        c = load_scenario(p)
+        yield f"  {c.id:<36} {c.kind:<11} {c.title}"
+    yield "\ndecision rules:"
+    for rule in RULES.values():
+        yield f"  {rule.name:<28} {rule.description}"
+    yield "\nparameters (default, bounds):"
+    defaults = Parameters()
+    for spec in SPECS.values():
+        yield f"  {spec.name:<22} {getattr(defaults, spec.name)!s:>8}  [{spec.low:g}, {spec.high:g}]  {spec.meaning}"
+
+
+# -- the text printed -------------------------------------------------------------------------------
+
+def _pct(x: float | None) -> str:
+    return "   -  " if x is None else f"{100 * x:5.1f}%"
+
+
+def format_run(res: SimulationResult) -> str:
+    lines = [f"{res.case.title} [{res.case.id}, {res.case.kind}]",
+             f"{res.replications:,} replications, seed {res.seed}, rule {res.rule}", ""]
+    probs = res.outcome_probabilities
+    lines.append("outcome          probability")
+    for lvl in LEVELS:
+        marks = [m for m, on in (("modal", lvl == res.modal_outcome), ("observed", lvl == res.observed)) if on]
+        lines.append(f"  {lvl:<14} {_pct(probs[lvl])}  {' '.join(marks)}")
+    d = res.days_to_decision
+    if d["p50"] is None:
+        lines.append("\ndays to decision: no measure passed in any replication")
+    else:
+        lines.append(f"\ndays to decision: p10 {d['p10']:.2f}  p50 {d['p50']:.2f}  p90 {d['p90']:.2f}")
+    if res.lead_state_share is not None:
+        lines.append(f"{res.lead_state}'s share of the troops deployed: {_pct(res.lead_state_share).strip()}")
+    lines.append("\nmember        support  acquiesce  delay   object  dominant reason           mean troops")
+    rates, reasons, troops = res.stance_rates, res.dominant_reason, res.mean_contribution
+    for m in res.members:
+        r = rates[m]
+        lines.append(f"  {m:<11} {_pct(r['support'])}  {_pct(r['acquiesce'])}  {_pct(r['delay'])}  "
+                     f"{_pct(r['object'])}  {reasons[m] or '-':<25} {troops[m]:>8,.0f}")
+    lines.append("(stances on the measure requested; troops averaged over replications that deployed)")
+    return "\n".join(lines)
+
+
+def format_trace(res: SimulationResult) -> str:
+    from .agents import REASONS
+    from .ladder import STANCES
+
+    lines = ["", "trace of replication 0: each member's position (utility) on consultations / assistance / "
+             "deployment"]
+    for rnd, positions in enumerate(res.trace or []):
+        lines.append(f"  round {rnd}" + (" (own assessment)" if rnd == 0 else ""))
+        for m in res.members:
+            c, a, dpl = positions[m]
+            lines.append(f"    {m:<11} {c:+7.3f} {a:+7.3f} {dpl:+7.3f}")
+    lines.append(f"  outcome: {LEVELS[int(res.outcome[0])]}")
+    for i, m in enumerate(res.members):
+        s = int(res.stance[0, i])
+        stance = "absent" if s < 0 else STANCES[s]
+        lines.append(f"    {m:<11} {stance:<10} {REASONS[int(res.reason[0, i])] if s >= 0 else ''}")
+    return "\n".join(lines)
+
+
+def format_replay(results: list[SimulationResult]) -> str:
+    head = f"{'case':<30} {'observed':<14} {'none':>6} {'cons.':>6} {'assist':>6} {'deploy':>6}  {'modal':<14} match"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        p = r.outcome_probabilities
+        lines.append(f"{r.case.id:<30} {r.observed or '-':<14} " + " ".join(f"{p[lvl]:6.3f}" for lvl in LEVELS)
+                     + f"  {r.modal_outcome:<14} {'yes' if r.match else 'NO'}")
+    matched = sum(bool(r.match) for r in results)
+    lines.append(f"\n{matched} of {len(results)} modal outcomes match the observed ones "
+                 f"({results[0].replications:,} replications each, seed {results[0].seed}).")
+    return "\n".join(lines)
+
+
+def run_record(run: CaseRun, trace: bool) -> dict[str, Any]:
+    """``csto-sim run --json``: the result's dictionary, with the trace when asked."""
+    record: dict[str, Any] = run.result.to_dict()
+    if trace:
+        record["trace"] = run.result.trace
+    return record
