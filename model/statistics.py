@@ -196,3 +196,6 @@ for _stat in (
 #: The statistics a sweep can record per point, and those it records by default (in registry order).
 SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.column is not None)
 DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.default)
+
+#: Readable labels of sweep columns that figures and reports name (a column of a statistic above).
+COLUMN_LABELS: dict[str, str] = {"p_deployment": "P(deployment)", "days_p50": "median days to decision"}

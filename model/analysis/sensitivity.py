@@ -56,13 +56,14 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..statistics import COLUMN_LABELS
 from ..sweep.design import salib_problem
 from ..sweep.design import sobol as sobol_unit
 from ..sweep.experiment import Experiment
 from ..sweep.types import GIVEN, DesignSpec, Factor
 
 METHODS = ("sobol", "morris")
-OUTPUTS = {"p_deployment": "P(deployment)", "days_p50": "median days to decision"}
+OUTPUTS = COLUMN_LABELS  # the outputs analysed: sweep columns of model/statistics.py
 DEFAULT_TRAJECTORIES = 20
 DEFAULT_LEVELS = 4
 DEFAULT_RESAMPLES = 1000

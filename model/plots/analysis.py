@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.sensitivity import OUTPUTS
+from ..statistics import COLUMN_LABELS as OUTPUTS
 from .style import CATEGORY_COLOURS, new_figure
 
 
