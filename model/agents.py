@@ -61,7 +61,9 @@ class MemberState(mesa.Agent):
         self.position: np.ndarray  # (replications, 3) current position, revised each round
         self._next: np.ndarray
         self.benefit_terms: dict[str, np.ndarray] = {}  # name -> (replications,) stake component
-        self.cost_terms: np.ndarray  # (3, len(COST_REASONS)) cost of each measure by term
+        #: Cost of each measure by term: (3, len(COST_REASONS)), or (replications, 3, len(COST_REASONS)) when
+        #: a parameter of a cost term differs between replications (points run side by side).
+        self.cost_terms: np.ndarray
 
     # -- the protocol --------------------------------------------------------------------------
 
@@ -75,17 +77,18 @@ class MemberState(mesa.Agent):
         self.benefit_terms = {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(crisis.severity)
                               for t in BENEFITS}
         stake = sum(self.benefit_terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
-        self.cost_terms = np.array([[t.compute(situation, m) if self.role in t.roles else 0.0 for t in COSTS]
-                                    for m in measures])
-        costs = self.cost_terms.sum(axis=1)
-        self.own = np.stack([mech.measure_utility(stake, m.benefit, costs[i]) for i, m in enumerate(measures)], axis=1)
+        self.cost_terms = _by_measure_and_term([[t.compute(situation, m) if self.role in t.roles else 0.0
+                                                 for t in COSTS] for m in measures])
+        costs = self.cost_terms.sum(axis=-1)
+        self.own = np.stack([mech.measure_utility(stake, m.benefit, costs[..., i]) for i, m in enumerate(measures)],
+                            axis=1)
         if self.role == "requester":
             unasked = np.arange(1, 4) > crisis.requested
             self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what it asked for
-            self.own[:, unasked] = -(p.objection_threshold + 1.0)  # and objects to what it did not
+            self.own[:, unasked] = mech.per_row(-(p.objection_threshold + 1.0))  # and objects to what it did not
         elif self.role == "party":
             sides = np.array([m.sidetaking >= 0.5 for m in measures])
-            self.own[:, sides] = -(p.objection_threshold + 1.0)
+            self.own[:, sides] = mech.per_row(-(p.objection_threshold + 1.0))
         if self.role == "member" and model.lead is not None:
             self.pull = p.influence * self.profile.dependence
         self.position = self.own.copy()
@@ -119,10 +122,22 @@ class MemberState(mesa.Agent):
         idx = np.clip(level, 1, 3) - 1
         benefit = np.stack([self.benefit_terms[t.name] for t in BENEFITS], axis=1)
         best_benefit = _BENEFIT_CODES[np.argmax(benefit, axis=1)]
-        best_cost = _COST_CODES[np.argmax(self.cost_terms, axis=1)[idx]]
+        dominant = np.broadcast_to(np.argmax(self.cost_terms, axis=-1), (len(idx), 3))  # per rung
+        best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]
         own_stance = mech.stance_from_utility(self.own[np.arange(len(idx)), idx],
                                               self.model.params.objection_threshold,
                                               self.model.params.delay_threshold)
         out = np.where(stance == Stance.SUPPORT, best_benefit, best_cost)
         out = np.where((stance > own_stance) & (self.pull > 0), REASON_CODE["lead state's influence"], out)
         return out.astype(np.int8)
+
+
+def _by_measure_and_term(values: list[list[np.ndarray | float]]) -> np.ndarray:
+    """Cost terms (a number, or an array over replications) by measure and term as one array, terms last:
+    (measures, terms), or (replications, measures, terms) when any term is an array."""
+    shape = np.broadcast_shapes(*(np.shape(v) for row in values for v in row))
+    out = np.empty((*shape, len(values), len(values[0])))
+    for i, row in enumerate(values):
+        for k, v in enumerate(row):
+            out[..., i, k] = v
+    return out

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -337,3 +340,26 @@ def coerce(name: str, value: Any) -> float | int:
     if not spec.low <= value <= spec.high:
         raise ParameterError(f"{name}: {value:g} is out of range (allowed: {spec.low:g} to {spec.high:g})")
     return value
+
+
+class ParameterRows:
+    """The global parameters of several points run side by side in one model (``simulate_points``).
+
+    Rows come in consecutive blocks, ``rows[i]`` for point ``i`` (its replications). A parameter the points
+    share stays one number; a parameter that differs is an array over the rows, each point's value repeated
+    over its block, so every mechanism computes each row with its own point's value. ``rounds`` steers the
+    loop and must be shared (group points by it). ``points`` keeps each point's :class:`Parameters`.
+    """
+
+    def __init__(self, points: Sequence[Parameters], rows: Sequence[int]):
+        if len(points) != len(rows) or not points:
+            raise ValueError("ParameterRows: one block of rows per point, at least one point")
+        self.points = tuple(points)
+        for spec in SPECS.values():
+            values = np.array([getattr(p, spec.name) for p in points], dtype=float)
+            if (values.view(np.int64) == values.view(np.int64)[0]).all():  # bit for bit the same: one number
+                setattr(self, spec.name, getattr(points[0], spec.name))
+            elif spec.kind is int:
+                raise ValueError(f"ParameterRows: {spec.name} differs between points (group the points by it)")
+            else:
+                setattr(self, spec.name, np.repeat(values, rows))
