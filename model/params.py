@@ -10,6 +10,7 @@ S004 = 004_5008ab19a8e9229f.txt.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Sequence
@@ -301,8 +302,13 @@ class Parameters:
             coerce(spec.name, getattr(self, spec.name))
 
     def replace(self, **changes: Any) -> Parameters:
-        """A copy with checked changes (values may be strings from the command line)."""
-        return dataclasses.replace(self, **{k: coerce(k, v) for k, v in changes.items()})
+        """A copy with checked changes (values may be strings from the command line). Only the changes are
+        checked (the other values were checked when this one was made): a sweep makes one per point."""
+        checked = {k: coerce(k, v) for k, v in changes.items()}
+        new = copy.copy(self)
+        for name, value in checked.items():
+            object.__setattr__(new, name, value)
+        return new
 
     def as_dict(self) -> dict[str, float | int]:
         """The parameters as a plain dictionary (for manifests and JSON)."""

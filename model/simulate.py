@@ -91,8 +91,12 @@ def _run_points(case: Case, replications: int, seeds: list[int], params: list[Pa
     rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(s)) for s in seeds], rows)
     model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng)
     model.run_model()
-    return [result_of(model, seed, p, slice(i * replications, (i + 1) * replications))
-            for i, (seed, p) in enumerate(zip(seeds, params, strict=True))]
+    results = [result_of(model, seed, p, slice(i * replications, (i + 1) * replications))
+               for i, (seed, p) in enumerate(zip(seeds, params, strict=True))]
+    # Free the model's arrays now: a Mesa model lives in reference cycles until the garbage collector runs.
+    model.remove_all_agents()
+    vars(model).clear()
+    return results
 
 
 def result_of(model: CouncilModel, seed: int, params: Parameters | None = None,
