@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,8 @@ from .seeds import fresh_seed as new_seed
 MAX_REPLICATIONS = 2_000_000
 #: Rows (points x replications) of one pass of ``simulate_points``; more points run in several passes.
 BATCH_ROWS = 65_536
+#: A result's arrays over replications (one block of rows per point of ``simulate_points``).
+_ROWS = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution")
 
 
 def check_replications(replications: Any) -> int:
@@ -91,18 +94,18 @@ def _run_points(case: Case, replications: int, seeds: list[int], params: list[Pa
     rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(s)) for s in seeds], rows)
     model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng)
     model.run_model()
-    results = [result_of(model, seed, p, slice(i * replications, (i + 1) * replications))
-               for i, (seed, p) in enumerate(zip(seeds, params, strict=True))]
+    whole = result_of(model, seeds[0])  # every row, members in name order; then each point's block of rows
+    blocks = [slice(i * replications, (i + 1) * replications) for i in range(len(seeds))]
+    results = [dataclasses.replace(whole, seed=seed, params=p, **{name: getattr(whole, name)[rows] for name in _ROWS})
+               for seed, p, rows in zip(seeds, params, blocks, strict=True)]
     # Free the model's arrays now: a Mesa model lives in reference cycles until the garbage collector runs.
     model.remove_all_agents()
     vars(model).clear()
     return results
 
 
-def result_of(model: CouncilModel, seed: int, params: Parameters | None = None,
-              rows: slice = slice(None)) -> SimulationResult:
-    """The result of a model that has run, members in name order (``simulate`` and the explorer use it);
-    with ``rows``, that block of rows only (one point of ``simulate_points``, with its ``params``)."""
+def result_of(model: CouncilModel, seed: int) -> SimulationResult:
+    """The result of a model that has run, members in name order (``simulate`` and the explorer use it)."""
     decision = model.decision
     if decision is None:
         raise ValueError("the model has not run (call run_model first)")
@@ -113,8 +116,8 @@ def result_of(model: CouncilModel, seed: int, params: Parameters | None = None,
     if model.trace is not None:
         trace_rows = [{name: [float(x) for x in rnd[name]] for name in names} for rnd in model.trace]
     return SimulationResult(
-        case=case, seed=seed, rule=model.rule.name, params=params if params is not None else model.params,
-        members=names, lead_state=case.organisation.lead_state,
-        outcome=decision.outcome[rows], days=decision.days[rows], stance=decision.stance[rows, order],
-        reason=decision.reason[rows, order], objected=decision.objected[rows, order],
-        vetoed=decision.vetoed[rows, order], contribution=decision.contribution[rows, order], trace=trace_rows)
+        case=case, seed=seed, rule=model.rule.name, params=model.params, members=names,
+        lead_state=case.organisation.lead_state,
+        outcome=decision.outcome, days=decision.days, stance=decision.stance[:, order],
+        reason=decision.reason[:, order], objected=decision.objected[:, order], vetoed=decision.vetoed[:, order],
+        contribution=decision.contribution[:, order], trace=trace_rows)
