@@ -24,7 +24,7 @@ from .terms import COST_REASONS as COST_REASONS
 from .terms import REASONS as REASONS
 
 if TYPE_CHECKING:
-    from .scenario import Case, MemberProfile
+    from .scenario import Case, Measure, MemberProfile
 
 _BENEFIT_CODES = np.array([REASON_CODE[t.name] for t in BENEFITS])
 _COST_CODES = np.array([REASON_CODE[t.name] for t in COSTS])
@@ -61,7 +61,10 @@ class MemberState(mesa.Agent):
         self.position: np.ndarray  # (replications, 3) current position, revised each round
         self._next: np.ndarray
         self.benefit_terms: dict[str, np.ndarray] = {}  # name -> (replications,) stake component
-        self.cost_terms: np.ndarray  # (3, len(COST_REASONS)) cost of each measure by term
+        #: Cost of each measure by term, (3, len(COST_REASONS)); None when a parameter of a cost term differs
+        #: between replications (points run side by side), where only each measure's dominant term is kept.
+        self.cost_terms: np.ndarray | None = None
+        self.dominant_cost: np.ndarray  # (3,) or (replications, 3) int8: the largest cost term of each measure
 
     # -- the protocol --------------------------------------------------------------------------
 
@@ -75,17 +78,19 @@ class MemberState(mesa.Agent):
         self.benefit_terms = {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(crisis.severity)
                               for t in BENEFITS}
         stake = sum(self.benefit_terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
-        self.cost_terms = np.array([[t.compute(situation, m) if self.role in t.roles else 0.0 for t in COSTS]
-                                    for m in measures])
-        costs = self.cost_terms.sum(axis=1)
-        self.own = np.stack([mech.measure_utility(stake, m.benefit, costs[i]) for i, m in enumerate(measures)], axis=1)
+        terms = [_terms_of(self.role, situation, m) for m in measures]
+        dominant = np.broadcast_arrays(*(np.argmax(t, axis=-1) for t in terms))
+        self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
+        self.cost_terms = np.stack(terms) if all(t.ndim == 1 for t in terms) else None
+        self.own = np.stack([mech.measure_utility(stake, m.benefit, t.sum(axis=-1))
+                             for t, m in zip(terms, measures, strict=True)], axis=1)
         if self.role == "requester":
             unasked = np.arange(1, 4) > crisis.requested
             self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what it asked for
-            self.own[:, unasked] = -(p.objection_threshold + 1.0)  # and objects to what it did not
+            self.own[:, unasked] = mech.per_row(-(p.objection_threshold + 1.0))  # and objects to what it did not
         elif self.role == "party":
             sides = np.array([m.sidetaking >= 0.5 for m in measures])
-            self.own[:, sides] = -(p.objection_threshold + 1.0)
+            self.own[:, sides] = mech.per_row(-(p.objection_threshold + 1.0))
         if self.role == "member" and model.lead is not None:
             self.pull = p.influence * self.profile.dependence
         self.position = self.own.copy()
@@ -119,10 +124,21 @@ class MemberState(mesa.Agent):
         idx = np.clip(level, 1, 3) - 1
         benefit = np.stack([self.benefit_terms[t.name] for t in BENEFITS], axis=1)
         best_benefit = _BENEFIT_CODES[np.argmax(benefit, axis=1)]
-        best_cost = _COST_CODES[np.argmax(self.cost_terms, axis=1)[idx]]
+        dominant = np.broadcast_to(self.dominant_cost, (len(idx), 3))
+        best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]
         own_stance = mech.stance_from_utility(self.own[np.arange(len(idx)), idx],
                                               self.model.params.objection_threshold,
                                               self.model.params.delay_threshold)
         out = np.where(stance == Stance.SUPPORT, best_benefit, best_cost)
         out = np.where((stance > own_stance) & (self.pull > 0), REASON_CODE["lead state's influence"], out)
         return out.astype(np.int8)
+
+
+def _terms_of(role: str, situation: Situation, measure: Measure) -> np.ndarray:
+    """A measure's cost terms as one array, terms last: (terms,), or (replications, terms) when any term is
+    an array over replications; a term the role does not bear is 0."""
+    values = {k: t.compute(situation, measure) for k, t in enumerate(COSTS) if role in t.roles}
+    out = np.zeros((*np.broadcast_shapes(*(np.shape(v) for v in values.values())), len(COSTS)))
+    for k, v in values.items():
+        out[..., k] = v
+    return out

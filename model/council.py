@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from . import mechanisms as mech
 from .crisis import Crisis
 from .ladder import Level, Stance
 from .params import Parameters
@@ -76,11 +77,11 @@ def troop_contributions(severity: np.ndarray, force: float, pledges: np.ndarray,
                         stance: np.ndarray, is_requester: np.ndarray, p: Parameters) -> np.ndarray:
     """Troops per member on a deployment: the force sent grows with severity; each member's share
     follows its pledge to the collective force, its interest in the region, and its stance (a member
-    that only acquiesces sends a symbolic unit). S002: Russia about 75% of the troops in 2022;
-    casebook: the planned shares of the rapid reaction force."""
+    that only acquiesces sends a symbolic unit). ``interest`` is (n,) or (R, n). S002: Russia about 75%
+    of the troops in 2022; casebook: the planned shares of the rapid reaction force."""
     total = force * p.force_fraction * severity
-    weight = pledges[None, :] * interest[None, :] * np.select(
-        [stance == Stance.SUPPORT, stance >= Stance.DELAY], [1.0, p.symbolic_share], 0.0)
+    weight = pledges[None, :] * interest * np.select(
+        [stance == Stance.SUPPORT, stance >= Stance.DELAY], [1.0, mech.per_row(p.symbolic_share)], 0.0)
     weight = weight * ~is_requester[None, :]
     norm = weight.sum(axis=1, keepdims=True)
     return np.where(norm > 0, total[:, None] * weight / np.where(norm > 0, norm, 1.0), 0.0)
@@ -143,7 +144,7 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     """Table the measures, vote from the top rung down under ``rule`` (:func:`vote_on_rungs`), and settle on
     the highest that passes; then the days to decision, and the troops on a deployment."""
     R, n = crisis.replications, len(members)
-    delay_draws = rng.exponential(1.0, size=(R, n)) * p.delay_days
+    delay_draws = rng.exponential(1.0, size=(R, n)) * mech.per_row(p.delay_days)
     stances = rung_stances(members)
     vote = vote_on_rungs(stances, crisis, rule, *seats(members, lead_index), delay_draws=delay_draws)
     outcome = vote.outcome
@@ -160,11 +161,11 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
 
     contribution = np.zeros((R, n), dtype=np.float32)
     deployed = outcome == Level.DEPLOYMENT
-    if deployed.any():
-        interest = np.array([m.interest for m in members])
+    if deployed.any():  # computed in every replication (parameters may differ by row), kept where deployed
+        interest = np.stack(np.broadcast_arrays(*(m.interest for m in members)), axis=-1)
         pledges = np.array([m.profile.force_pledge for m in members])
         is_requester = np.array([m.role == "requester" for m in members])
-        troops = troop_contributions(crisis.severity[deployed], crisis.force, pledges, interest,
-                                     stances[int(Level.DEPLOYMENT)][deployed], is_requester, p)
-        contribution[deployed] = troops
+        troops = troop_contributions(crisis.severity, crisis.force, pledges, interest,
+                                     stances[int(Level.DEPLOYMENT)], is_requester, p)
+        contribution[deployed] = troops[deployed]
     return Decision(outcome, vote.tabled, days, stance, reason, stance == Stance.OBJECT, vote.vetoed, contribution)

@@ -1,7 +1,9 @@
 """The mechanisms: small pure functions, one per causal claim of the sources.
 
 Each function computes one named quantity from facts, a member's structural attributes and global
-parameters; numbers may be scalars or numpy arrays over replications. Agents call them
+parameters; numbers may be scalars or numpy arrays over replications, global parameters included (one
+value per replication when many points run side by side: ``model.params.ParameterRows``). Where a
+parameter meets an (R, 3) array of positions it goes through :func:`per_row`. Agents call them
 (``model/agents.py``); nothing here holds state or draws random numbers.
 
 Sources (``../shared/seeds``): S000 = 000_a8c39003d716961a.txt, S001 = 001_308f2ab2fe95bd98.txt,
@@ -219,24 +221,29 @@ def measure_utility(stake: np.ndarray, benefit: float, costs: np.ndarray | float
     return benefit * stake - costs
 
 
-def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull: float,
-                     peer_weight: float) -> np.ndarray:
+def per_row(value: np.ndarray | float) -> np.ndarray | float:
+    """A number per replication as a column, to meet (R, k) arrays: an (R,) array becomes (R, 1); a
+    scalar stays as it is."""
+    return value[:, None] if np.ndim(value) == 1 else value
+
+
+def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull: np.ndarray | float,
+                     peer_weight: np.ndarray | float) -> np.ndarray:
     """One round of simultaneous revision: anchored on the member's own assessment, pulled toward the
     lead state's last position by ``pull`` (influence x dependence) and toward the other members'
     mean by ``peer_weight``. The three weights always sum to one (scaled down when ``pull + peer_weight``
     exceeds one). Friedkin & Johnsen (1990) opinion dynamics; S001 (decisions largely influenced by
     Moscow), S003 (Russia's influence over Armenia and Belarus)."""
-    pull, peer_weight = revision_weights(pull, peer_weight)
+    pull, peer_weight = (per_row(w) for w in revision_weights(pull, peer_weight))
     return (1.0 - pull - peer_weight) * own + pull * lead + peer_weight * peers
 
 
-def revision_weights(pull: float, peer_weight: float) -> tuple[float, float]:
+def revision_weights(pull: np.ndarray | float, peer_weight: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """The weights of the lead state's and the peers' positions in a revision (:func:`revised_position`),
-    scaled down together when they sum to more than one."""
+    scaled down together where they sum to more than one (elementwise for arrays over replications)."""
     total = pull + peer_weight
-    if total > 1.0:
-        return pull / total, peer_weight / total
-    return pull, peer_weight
+    scale = np.where(total > 1.0, total, 1.0)
+    return pull / scale, peer_weight / scale
 
 
 def stance_from_utility(utility: np.ndarray, objection_threshold: float, delay_threshold: float) -> np.ndarray:

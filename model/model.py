@@ -16,7 +16,7 @@ from . import mechanisms as mech
 from .agents import MemberState
 from .council import Decision, decide
 from .crisis import member_role, sample_crisis
-from .params import Parameters
+from .params import ParameterRows, Parameters
 from .rules import DecisionRule, get_rule
 from .scenario import Case, load_scenario
 
@@ -29,12 +29,13 @@ class CouncilModel(mesa.Model):
     ``CouncilModel()`` builds from defaults alone (Kazakhstan 2022, default parameters, one replication).
     With ``record=True`` the model keeps every member's position in every round for all replications
     (``record``: round 0 is the own assessment); with ``trace=True`` it keeps replication 0 of that record
-    (``trace``).
+    (``trace``). Many points of one case run side by side as one model (``simulate_points``): ``params`` a
+    :class:`ParameterRows` and ``rng`` a ``PointGenerators`` (``model/seeds.py``) over the same blocks of rows.
     """
 
-    def __init__(self, case: Case | str | None = None, params: Parameters | None = None, replications: int = 1,
-                 rule: str | None = None, rng: np.random.Generator | int | None = None, trace: bool = False,
-                 record: bool = False):
+    def __init__(self, case: Case | str | None = None, params: Parameters | ParameterRows | None = None,
+                 replications: int = 1, rule: str | None = None, rng: np.random.Generator | int | None = None,
+                 trace: bool = False, record: bool = False):
         super().__init__(rng=rng)
         if not isinstance(case, Case):
             case = load_scenario(case or DEFAULT_CASE)

@@ -10,10 +10,14 @@ S004 = 004_5008ab19a8e9229f.txt.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -298,8 +302,13 @@ class Parameters:
             coerce(spec.name, getattr(self, spec.name))
 
     def replace(self, **changes: Any) -> Parameters:
-        """A copy with checked changes (values may be strings from the command line)."""
-        return dataclasses.replace(self, **{k: coerce(k, v) for k, v in changes.items()})
+        """A copy with checked changes (values may be strings from the command line). Only the changes are
+        checked (the other values were checked when this one was made): a sweep makes one per point."""
+        checked = {k: coerce(k, v) for k, v in changes.items()}
+        new = copy.copy(self)
+        for name, value in checked.items():
+            object.__setattr__(new, name, value)
+        return new
 
     def as_dict(self) -> dict[str, float | int]:
         """The parameters as a plain dictionary (for manifests and JSON)."""
@@ -337,3 +346,26 @@ def coerce(name: str, value: Any) -> float | int:
     if not spec.low <= value <= spec.high:
         raise ParameterError(f"{name}: {value:g} is out of range (allowed: {spec.low:g} to {spec.high:g})")
     return value
+
+
+class ParameterRows:
+    """The global parameters of several points run side by side in one model (``simulate_points``).
+
+    Rows come in consecutive blocks, ``rows[i]`` for point ``i`` (its replications). A parameter the points
+    share stays one number; a parameter that differs is an array over the rows, each point's value repeated
+    over its block, so every mechanism computes each row with its own point's value. ``rounds`` steers the
+    loop and must be shared (group points by it). ``points`` keeps each point's :class:`Parameters`.
+    """
+
+    def __init__(self, points: Sequence[Parameters], rows: Sequence[int]):
+        if len(points) != len(rows) or not points:
+            raise ValueError("ParameterRows: one block of rows per point, at least one point")
+        self.points = tuple(points)
+        for spec in SPECS.values():
+            values = np.array([getattr(p, spec.name) for p in points], dtype=float)
+            if (values.view(np.int64) == values.view(np.int64)[0]).all():  # bit for bit the same: one number
+                setattr(self, spec.name, getattr(points[0], spec.name))
+            elif spec.kind is int:
+                raise ValueError(f"ParameterRows: {spec.name} differs between points (group the points by it)")
+            else:
+                setattr(self, spec.name, np.repeat(values, rows))

@@ -25,3 +25,50 @@ def derive_seed(seed: int, *spawn_key: int) -> int:
 def fresh_seed() -> int:
     """A fresh 63-bit seed from the operating system's entropy, to be recorded with the results."""
     return reduce_seed(np.random.SeedSequence())
+
+
+class PointGenerators(np.random.Generator):
+    """The random numbers of several points drawn side by side, for one model run over all their rows.
+
+    The rows come in consecutive blocks, one per point (``rows[i]`` rows for point ``i``), and every draw
+    of a block comes from that point's own Generator with the same call it would get alone: a draw of
+    ``size=(sum(rows), ...)`` is ``generators[i].method(..., size=(rows[i], ...))`` for each point, joined
+    along the first axis; a scalar draw (``size=None``, as Mesa seeds its Python ``random``) is made for
+    every point and the first point's value returned. An argument given as an array over the rows (a
+    point's parameter repeated over its rows) is passed as that point's value. So each point's Generator
+    goes through the same draws in the same order as when the point runs alone. Only the methods below
+    draw; the base Generator is a placeholder.
+    """
+
+    def __init__(self, generators: list[np.random.Generator], rows: list[int]):
+        if len(generators) != len(rows) or not generators:
+            raise ValueError("PointGenerators: one block of rows per generator, at least one")
+        super().__init__(np.random.PCG64(0))
+        self.generators, self.rows = list(generators), [int(n) for n in rows]
+        self.starts = [sum(self.rows[:i]) for i in range(len(self.rows))]
+        self.total = sum(self.rows)
+
+    def _at(self, value, i: int):
+        """A point's value of an argument: scalars as they are; an array over the rows at its first row."""
+        return value if np.ndim(value) == 0 else np.asarray(value).reshape(self.total, -1)[self.starts[i], 0].item()
+
+    def _draw(self, method: str, size, *args, **kwargs):
+        if size is None:
+            return [getattr(g, method)(*args, **kwargs) for g in self.generators][0]
+        size = (size,) if np.ndim(size) == 0 else tuple(size)
+        if size[0] != self.total:
+            raise ValueError(f"PointGenerators: a draw over {size[0]} rows, not the {self.total} of the points")
+        return np.concatenate([getattr(g, method)(*(self._at(a, i) for a in args), size=(n, *size[1:]), **kwargs)
+                               for i, (g, n) in enumerate(zip(self.generators, self.rows, strict=True))])
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        return self._draw("integers", size, low, high, dtype=dtype, endpoint=endpoint)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._draw("uniform", size, low, high)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._draw("normal", size, loc, scale)
+
+    def exponential(self, scale=1.0, size=None):
+        return self._draw("exponential", size, scale)

@@ -11,7 +11,8 @@ the cost terms`` (docs/ODD.md 7.13). Each term has
 - who bears it (``bearer`` in words, ``roles``: the roles in the case that bear it; the others get 0);
 - ``source``: the seed text or casebook entry behind it (as in the mechanisms' docstrings);
 - ``compute``: a benefit term maps a :class:`Situation` to an array over replications, a cost term maps a
-  situation and a measure to a number (role terms compute nothing).
+  situation and a measure to a number (an array over replications when a parameter it uses differs between
+  replications, as when many points run side by side); role terms compute nothing.
 
 The order of registration fixes the reason codes written in results: a new term goes at the end.
 Sources: S000 to S004 are the seed texts named in ``model/mechanisms.py``; ``casebook`` = ../shared/casebook.md.
@@ -69,7 +70,7 @@ TERMS: dict[str, Term] = {}
 def register(name: str, *, kind: str, source: str, bearer: str = "every member",
              roles: frozenset[str] = EVERY_MEMBER):
     """Decorator: add a term's function to the registry (benefit: ``Situation -> (R,) array``; cost:
-    ``(Situation, Measure) -> float``)."""
+    ``(Situation, Measure) -> float`` or an array over replications)."""
     def wrap(func: Callable[..., Any] | None) -> Callable[..., Any] | None:
         if name in TERMS:
             raise ValueError(f"term {name!r} registered twice")

@@ -1,4 +1,5 @@
-"""What a worker does: run a chunk of points, each as one vectorised call of ``simulate``, into rows.
+"""What a worker does: run a chunk of points into rows, the points of one case and rule side by side in one
+vectorised pass (``simulate_points``), each point's rows those of its own ``simulate`` call.
 
 Everything a worker needs travels once in a :class:`SweepContext` (the loaded cases, the factors, the
 replications, the seed, what to record); a chunk is then only its point indices and their values. The
@@ -23,9 +24,10 @@ import numpy as np
 
 from ..ladder import LEVELS, STANCES
 from ..params import Parameters
+from ..rules import get_rule
 from ..scenario import Case, with_facts
 from ..seeds import derive_seed
-from ..simulate import simulate
+from ..simulate import simulate, simulate_points
 from ..statistics import STATISTICS
 from .design import BASELINE
 from .experiment import Experiment
@@ -165,43 +167,33 @@ def _factor_columns(ctx: SweepContext, case: Case, values: Sequence[Any]) -> dic
 
 def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: str | None = None) -> ChunkReport:
     """Run the points of one chunk. With ``out_dir`` the worker writes the chunk's files itself (a local
-    pool shares the disk); without, the tables go back in the report (a cluster's workers may not)."""
+    pool shares the disk); without, the tables go back in the report (a cluster's workers may not).
+
+    The points are grouped by case (with its what-if facts) and rule, and each group runs as one
+    vectorised pass (``simulate_points``, which also groups by ``rounds``): every point's rows are those
+    of its own ``simulate`` call, whatever else is in the chunk."""
     import pyarrow as pa
 
     t0 = time.perf_counter()
-    fail = _fail_points()
     schema = ctx.schema()
-    cols: dict[str, list[Any]] = {name: [] for name in schema.names}
-    reps: list[Any] = []
-    failures: list[tuple[int, str]] = []
-    for index, values in points:
-        s = index // ctx.design_points
-        case0 = ctx.cases[s]
-        seed = point_seed(ctx.seed, index)
-        rule, params, facts = _split(ctx, values)
-        row: dict[str, Any] = {"point": index, "scenario": case0.id, "seed": seed, "replications": ctx.replications,
-                               "rule": rule or case0.organisation.default_rule, **_factor_columns(ctx, case0, values)}
-        try:
-            if index in fail:
-                raise RuntimeError(f"failure injected by {FAIL_POINTS_ENV} (testing hook)")
-            case = _case(ctx, s, facts)
-            res = simulate(case, ctx.replications, seed, rule=rule, params=_DEFAULTS.replace(**params))
+    rows, groups = _prepare(ctx, points)
+    reps: dict[int, Any] = {}
+    for case, rule, jobs in groups.values():
+        for job, res in zip(jobs, _evaluate(case, rule, ctx.replications, jobs), strict=True):
+            row = rows[job.position]
+            if isinstance(res, Exception):  # a point that raises is recorded and the sweep goes on
+                row["error"] = _message(res)
+                continue
             row["rule"] = res.rule
             row.update(_figures(ctx, res))
             if ctx.per_replication:
-                reps.append(_replication_table(ctx, index, res))
-        except Exception as exc:  # a point that raises is recorded and the sweep goes on
-            message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-            row["error"] = message
-            failures.append((index, message))
-        for name, col in cols.items():
-            col.append(row.get(name))
-    table = pa.table({name: pa.array(col, type=schema.field(name).type, from_pandas=True) for name, col in cols.items()},
-                     schema=schema)
+                reps[job.position] = _replication_table(ctx, job.index, res)
+    failures = [(row["point"], row["error"]) for row in rows if row.get("error") is not None]
+    table = pa.table({name: pa.array([row.get(name) for row in rows], type=schema.field(name).type, from_pandas=True)
+                      for name in schema.names}, schema=schema)
     rep_table = None
     if ctx.per_replication:
-        rep_schema = ctx.replication_schema()
-        rep_table = pa.concat_tables(reps) if reps else rep_schema.empty_table()
+        rep_table = pa.concat_tables([reps[k] for k in sorted(reps)]) if reps else ctx.replication_schema().empty_table()
     report = ChunkReport(chunk=chunk, start=points[0][0], stop=points[-1][0] + 1, seconds=0.0,
                          worker=f"{socket.gethostname()}:{os.getpid()}", failures=failures)
     if out_dir is not None:
@@ -212,6 +204,61 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
         report.table, report.replications = table, rep_table
     report.seconds = round(time.perf_counter() - t0, 6)
     return report
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A point ready to run: its place in the chunk, its index, seed and parameters."""
+
+    position: int
+    index: int
+    seed: int
+    params: Parameters
+
+
+def _message(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
+
+
+def _prepare(ctx: SweepContext, points: Sequence[Point]) -> tuple[list[dict[str, Any]], dict[Any, Any]]:
+    """Each point's row (its factors and seed; its error if it cannot run), and the points that can run
+    grouped by case (with its what-if facts) and rule: key -> (case, rule, jobs)."""
+    fail = _fail_points()
+    rows: list[dict[str, Any]] = []
+    groups: dict[Any, tuple[Case, str, list[_Job]]] = {}
+    for index, values in points:
+        s = index // ctx.design_points
+        case0 = ctx.cases[s]
+        seed = point_seed(ctx.seed, index)
+        rule, params, facts = _split(ctx, values)
+        rows.append({"point": index, "scenario": case0.id, "seed": seed, "replications": ctx.replications,
+                     "rule": rule or case0.organisation.default_rule, **_factor_columns(ctx, case0, values)})
+        try:
+            if index in fail:
+                raise RuntimeError(f"failure injected by {FAIL_POINTS_ENV} (testing hook)")
+            case = _case(ctx, s, facts)
+            job = _Job(len(rows) - 1, index, seed, _DEFAULTS.replace(**params))
+            rule = get_rule(rule or case.organisation.default_rule).name
+        except Exception as exc:
+            rows[-1]["error"] = _message(exc)
+            continue
+        groups.setdefault((s, tuple(sorted(facts.items())), rule), (case, rule, []))[2].append(job)
+    return rows, groups
+
+
+def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job]) -> list[Any]:
+    """The results of a group's points in one pass; should the pass fail, point by point, so that each
+    point's error is its own (an exception in place of its result)."""
+    try:
+        return simulate_points(case, replications, [j.seed for j in jobs], [j.params for j in jobs], rule=rule)
+    except Exception:
+        out: list[Any] = []
+        for j in jobs:
+            try:
+                out.append(simulate(case, replications, j.seed, rule=rule, params=j.params))
+            except Exception as exc:
+                out.append(exc)
+        return out
 
 
 def _figures(ctx: SweepContext, res: Any) -> dict[str, Any]:
