@@ -2,7 +2,7 @@
 
     pip install -e ".[bench]"                          # numba, for the compiled reference of (b)
     python benchmarks/bench_engine.py --quick          # about a minute: a smoke run, prints the table only
-    python benchmarks/bench_engine.py                  # the full run (about 10-15 minutes on 2 cores):
+    python benchmarks/bench_engine.py                  # the full run (about 5 minutes on 2 cores):
                                                        # prints the table, writes benchmarks/RESULTS.md
     python benchmarks/bench_engine.py --only ab --no-write   # some sections, printed only
     python benchmarks/bench_engine.py --note "after the batched engine"   # a line atop RESULTS.md
@@ -45,6 +45,7 @@ import datetime as dt
 import math
 import os
 import platform
+import shlex
 import shutil
 import signal
 import statistics
@@ -598,7 +599,7 @@ def section_c_designs(table: Table, sizes: list[int], tmp: Path, stop_after: flo
         (p0, small), (p1, large) = peaks[0], peaks[-1]
         ratio, per_point = large.top_rss / small.top_rss, (large.top_rss - small.top_rss) / (p1 - p0)
         table.add("c", f"{method}: peak memory of the sweep's process, largest / smallest design",
-                  f"**{ratio:.2f}** ({per_point:,.0f} bytes a point; all processes {large.sum_rss / small.sum_rss:.2f})",
+                  f"**{ratio:.2f}** ({round(per_point):,} bytes a point; all processes {large.sum_rss / small.sum_rss:.2f})",
                   "<= 1.2 (flat)", ratio <= 1.2)
 
 
@@ -686,14 +687,14 @@ def machine() -> str:
 def code_version() -> str:
     from model import __version__
 
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip()
+    try:  # the last commit that changed the engine (model/), and whether the working tree changes it
+        sha = subprocess.run(["git", "log", "-1", "--format=%h", "--", "model"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "model"], cwd=ROOT, capture_output=True, text=True,
                                check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return __version__
-    return f"{__version__}, commit {sha}" + (" (engine modified)" if dirty else "")
+    return f"{__version__}, engine at commit {sha}" + (" (with uncommitted changes)" if dirty else "")
 
 
 @dataclass(frozen=True)
@@ -770,7 +771,8 @@ def main() -> int:
     print(f"machine: {machine()}\ncode: {code_version()}\n", flush=True)
     table = Table()
     run_sections(table, QUICK if args.quick else FULL, only)
-    command = "python benchmarks/bench_engine.py" + " ".join(["", *sys.argv[1:]]).rstrip()
+    shown = [a for a in sys.argv[1:] if a != args.note] if args.note else sys.argv[1:]
+    command = shlex.join(["python", "benchmarks/bench_engine.py", *shown]).replace("--note", '--note "..."')
     text = report(table, command, started, time.perf_counter() - t0, args.note)
     print("\n" + table.markdown())
     out = args.out if args.out is not None else (None if args.quick else RESULTS)
