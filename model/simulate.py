@@ -47,7 +47,17 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     model = CouncilModel(case, params, replications, rule=rule, rng=rng, trace=trace)
     model.run_model()
-    return result_of(model, seed)
+    result = result_of(model, seed)
+    release(model)
+    return result
+
+
+def release(model: CouncilModel) -> None:
+    """Free a finished model's arrays now, not at the garbage collector's next pass: a Mesa model lives in
+    reference cycles (its bound step method, its event generator, agents <-> model), so it is otherwise kept
+    until a collection. The model is unusable afterwards; what was taken from it (a result) stays valid."""
+    model.remove_all_agents()
+    vars(model).clear()
 
 
 def result_of(model: CouncilModel, seed: int) -> SimulationResult:
