@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -337,3 +338,24 @@ def coerce(name: str, value: Any) -> float | int:
     if not spec.low <= value <= spec.high:
         raise ParameterError(f"{name}: {value:g} is out of range (allowed: {spec.low:g} to {spec.high:g})")
     return value
+
+
+# -- the bounds of a run's settings (here, without numpy, so that the command line checks them at once) ---------
+
+MAX_REPLICATIONS = 2_000_000
+
+
+def check_replications(replications: Any) -> int:
+    """Replications: a whole number (numpy's too) from 1 to :data:`MAX_REPLICATIONS`."""
+    if isinstance(replications, bool) or not isinstance(replications, numbers.Integral):
+        raise ValueError(f"replications: expected a whole number, got {replications!r}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValueError(f"replications: {replications} is out of range (allowed: 1 to {MAX_REPLICATIONS:,})")
+    return int(replications)
+
+
+def check_seed(seed: Any) -> int:
+    """A seed: a whole number from 0 to 2**128 - 1 (what ``numpy.random.SeedSequence`` takes in full)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**128:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
+    return int(seed)

@@ -8,26 +8,11 @@ from typing import Any
 import numpy as np
 
 from .model import CouncilModel
-from .params import Parameters
+from .params import MAX_REPLICATIONS as MAX_REPLICATIONS
+from .params import Parameters, check_replications, check_seed
 from .results import SimulationResult
 from .scenario import Case, load_scenario
 from .seeds import fresh_seed as new_seed
-
-MAX_REPLICATIONS = 2_000_000
-
-
-def check_replications(replications: Any) -> int:
-    if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)):
-        raise ValueError(f"replications: expected a whole number, got {replications!r}")
-    if not 1 <= replications <= MAX_REPLICATIONS:
-        raise ValueError(f"replications: {replications} is out of range (allowed: 1 to {MAX_REPLICATIONS:,})")
-    return int(replications)
-
-
-def check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**128:
-        raise ValueError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
-    return int(seed)
 
 
 def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, seed: int | None = None,

@@ -13,8 +13,25 @@
 The method and the measured results are in ``docs/validation.md``.
 """
 
-from .abc import Setup, Target, calibrate
-from .posterior import read_posterior, simulate_posterior
-from .scores import brier_deployment, rps
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: The public names, loaded on first use (PEP 562).
+_PUBLIC = {"Setup": ".abc", "Target": ".abc", "calibrate": ".abc", "read_posterior": ".posterior",
+           "simulate_posterior": ".posterior", "brier_deployment": ".scores", "rps": ".scores"}
 
 __all__ = ["Setup", "Target", "brier_deployment", "calibrate", "read_posterior", "rps", "simulate_posterior"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
