@@ -39,7 +39,7 @@ DEFAULT_FIGURES = DEFAULT_SWEEP_STATISTICS
 PER_REPLICATION = "per_replication"
 
 MAX_POINTS = 50_000_000  # points of a sweep (scenarios x design points)
-MAX_SAMPLED_POINTS = 1_000_000  # sampled designs hold their sample matrix in memory
+MAX_SAMPLED_POINTS = 1_000_000  # a Latin hypercube holds its sample matrix in memory (8 bytes per factor and point)
 MAX_CHUNK_POINTS = 100_000
 CHUNK_RUNS = 50_000  # default chunk: about this many runs (points x replications), at most 1,000 points
 SCENARIO_SETS = ("historical", "all")
