@@ -60,7 +60,7 @@ class MemberState(mesa.Agent):
         self.own: np.ndarray  # (replications, 3) own utility of each measure
         self.position: np.ndarray  # (replications, 3) current position, revised each round
         self._next: np.ndarray
-        self.benefit_terms: dict[str, np.ndarray] = {}  # name -> (replications,) stake component
+        self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
         self.cost_terms: np.ndarray  # (3, len(COST_REASONS)) cost of each measure by term
 
     # -- the protocol --------------------------------------------------------------------------
@@ -72,9 +72,10 @@ class MemberState(mesa.Agent):
         measures = model.case.organisation.measures
         self.interest = mech.regional_interest(self.profile.regions, crisis.requester_regions, p.out_of_region_interest)
         situation = Situation(crisis, p, self.profile, self.interest, model.burden[self.name])
-        self.benefit_terms = {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(crisis.severity)
-                              for t in BENEFITS}
-        stake = sum(self.benefit_terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
+        terms = self._benefits(situation)  # not kept: reasons() needs only the largest (benefit_terms recomputes them)
+        stake = sum(terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
+        self.best_benefit = _BENEFIT_CODES[np.argmax(np.stack(list(terms.values()), axis=1), axis=1)].astype(np.int8)
+        del terms
         self.cost_terms = np.array([[t.compute(situation, m) if self.role in t.roles else 0.0 for t in COSTS]
                                     for m in measures])
         costs = self.cost_terms.sum(axis=1)
@@ -88,7 +89,18 @@ class MemberState(mesa.Agent):
             self.own[:, sides] = -(p.objection_threshold + 1.0)
         if self.role == "member" and model.lead is not None:
             self.pull = p.influence * self.profile.dependence
-        self.position = self.own.copy()
+        self.position = self.own  # positions are replaced each round, never changed in place
+
+    def _benefits(self, situation: Situation) -> dict[str, np.ndarray]:
+        return {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(situation.crisis.severity)
+                for t in BENEFITS}
+
+    @property
+    def benefit_terms(self) -> dict[str, np.ndarray]:
+        """name -> (replications,) stake component of each benefit term (computed again when asked, from the same
+        facts: the model does not keep them)."""
+        model = self.model
+        return self._benefits(Situation(model.crisis, model.params, self.profile, self.interest, model.burden[self.name]))
 
     def revise_position(self) -> None:
         """Revise from its own assessment, the lead state's and the others' positions of the last round."""
@@ -117,12 +129,10 @@ class MemberState(mesa.Agent):
         if self.role == "party":
             return np.full(stance.shape, REASON_CODE["party to the conflict"], dtype=np.int8)
         idx = np.clip(level, 1, 3) - 1
-        benefit = np.stack([self.benefit_terms[t.name] for t in BENEFITS], axis=1)
-        best_benefit = _BENEFIT_CODES[np.argmax(benefit, axis=1)]
         best_cost = _COST_CODES[np.argmax(self.cost_terms, axis=1)[idx]]
         own_stance = mech.stance_from_utility(self.own[np.arange(len(idx)), idx],
                                               self.model.params.objection_threshold,
                                               self.model.params.delay_threshold)
-        out = np.where(stance == Stance.SUPPORT, best_benefit, best_cost)
+        out = np.where(stance == Stance.SUPPORT, self.best_benefit, best_cost)
         out = np.where((stance > own_stance) & (self.pull > 0), REASON_CODE["lead state's influence"], out)
         return out.astype(np.int8)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
 import numpy as np
 
+from .draws import ChunkDraws
 from .model import CouncilModel
 from .params import MAX_REPLICATIONS as MAX_REPLICATIONS
 from .params import Parameters, check_replications, check_seed
@@ -29,11 +31,40 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     replications = check_replications(replications)
     seed = new_seed() if seed is None else check_seed(seed)
     params = (params or Parameters()).replace(**(overrides or {}))
+    if replications > CHUNK_REPLICATIONS:
+        return _in_chunks(case, params, replications, seed, rule, trace)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     model = CouncilModel(case, params, replications, rule=rule, rng=rng, trace=trace)
     model.run_model()
     result = result_of(model, seed)
     release(model)
+    return result
+
+
+#: Above this many replications, ``simulate`` runs the model on a chunk of this many at a time, from draws made
+#: once for all (``model/draws.py``: the same numbers), so that only the draws and the result grow with R.
+CHUNK_REPLICATIONS = 1 << 16
+_PER_REPLICATION = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution")
+
+
+def _in_chunks(case: Case, params: Parameters, replications: int, seed: int, rule: str | None,
+               trace: bool) -> SimulationResult:
+    """``simulate``, a chunk of :data:`CHUNK_REPLICATIONS` replications at a time (the trace is in the first)."""
+    draws = ChunkDraws(np.random.SeedSequence(seed), replications)
+    result: SimulationResult | None = None
+    for start in range(0, replications, CHUNK_REPLICATIONS):
+        stop = min(replications, start + CHUNK_REPLICATIONS)
+        model = CouncilModel(case, params, stop - start, rule=rule, rng=draws.rows(start, stop),
+                             trace=trace and start == 0)
+        model.run_model()
+        part = result_of(model, seed)
+        release(model)
+        if result is None:
+            result = dataclasses.replace(part, **{name: np.empty((replications, *getattr(part, name).shape[1:]),
+                                                                 getattr(part, name).dtype) for name in _PER_REPLICATION})
+        for name in _PER_REPLICATION:
+            getattr(result, name)[start:stop] = getattr(part, name)
+    assert result is not None
     return result
 
 
