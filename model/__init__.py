@@ -17,6 +17,8 @@ line, a file reader) does not pay for Mesa and the model.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -51,3 +53,17 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_PUBLIC])
+
+
+class _Package(types.ModuleType):
+    """This package's module object: when the submodule ``model.simulate`` is imported, the import system binds it
+    as the package's attribute ``simulate``; the function of that name is bound instead (as an eager
+    ``from .simulate import simulate`` did), so that ``from model import simulate`` is always the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _PUBLIC and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
