@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 # bad case file do not pay for them.
 
 
+def simulate(*args: Any, **kwargs: Any) -> SimulationResult:
+    """:func:`model.simulate.simulate`, imported on first use: the model is loaded once the input is checked."""
+    from .simulate import simulate as run
+
+    return run(*args, **kwargs)
+
+
 @dataclass(frozen=True)
 class CaseRun:
     """One case's run: its result, and the figures drawn from it (if asked)."""
@@ -48,8 +55,6 @@ def run_case(scenario: str, replications: int, seed: int, rule: str | None = Non
         from .plots.draw import check_figure_dir
 
         check_figure_dir(plot)
-    from .simulate import simulate  # the model, once the input is checked
-
     if posterior is not None:
         from .calibrate.posterior import simulate_posterior
 
@@ -96,7 +101,6 @@ def replay(root: Path | None, replications: int, seed: int, params: Parameters |
 
         check_figure_dir(plot)
     from .plots.draw import draw_replay
-    from .simulate import simulate  # the model, once the input is checked
 
     results = [simulate(c, replications, seed, params=params) for c in cases]
     figures = draw_replay([r.to_dict() for r in results], plot, fmt) if plot is not None else []

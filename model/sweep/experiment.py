@@ -22,8 +22,8 @@ from ..files.fields import Reader
 from ..files.fields import kind as _kind
 from ..files.formats import EXPERIMENT_FORMAT as FORMAT
 from ..files.yamlsafe import read_yaml
+from ..params import MAX_REPLICATIONS
 from ..scenario import Case, list_case_files, load_scenario, scenarios_root
-from ..simulate import MAX_REPLICATIONS
 from ..statistics import DEFAULT_SWEEP_STATISTICS, SWEEP_STATISTICS
 from .design import design_size
 from .factors import ALL_PARAMETERS, MAX_LEVELS, ExperimentReader, check_factors, factor_names, read_vary
