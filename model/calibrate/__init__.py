@@ -18,6 +18,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+#: The calibration's defaults and bounds (here, so that the command line reads them without loading the engine).
+DEFAULT_SEED = 20021007  # the CSTO Charter was signed on 7 October 2002
+DEFAULT_DRAWS = 4000
+DEFAULT_REPLICATIONS = 200
+DEFAULT_ACCEPT = 0.02
+MIN_DRAWS, MAX_DRAWS = 10, 200_000
+
 #: The public names, loaded on first use (PEP 562).
 _PUBLIC = {"Setup": ".abc", "Target": ".abc", "calibrate": ".abc", "read_posterior": ".posterior",
            "simulate_posterior": ".posterior", "brier_deployment": ".scores", "rps": ".scores"}

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..calibrate import DEFAULT_ACCEPT, DEFAULT_DRAWS, DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_DRAWS, MIN_DRAWS
 from . import options
 from .common import HELP, report_stopped
 
@@ -25,8 +26,6 @@ STOPPED = "chunks of the prior sample"
 
 
 def _abc_options(p: argparse.ArgumentParser, default_out: str, json_help: str) -> None:
-    from ..calibrate.abc import DEFAULT_ACCEPT, DEFAULT_DRAWS, DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_DRAWS, MIN_DRAWS
-
     p.add_argument("--draws", type=options.whole(MIN_DRAWS, MAX_DRAWS), default=DEFAULT_DRAWS, metavar="N",
                    help=f"parameter sets drawn from the priors ({MIN_DRAWS} to {MAX_DRAWS:,}; default {DEFAULT_DRAWS:,})")
     options.add_replications(p, DEFAULT_REPLICATIONS, f"replications per draw and case (default {DEFAULT_REPLICATIONS})",

@@ -6,13 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..plots import KINDS
 from . import options
 from .common import HELP
 
 
 def cli_parse(subparsers: Any) -> None:
-    from ..plots.draw import KINDS  # matplotlib: only when this command runs
-
     p = subparsers.add_parser("plot", help=HELP["plot"])
     p.add_argument("results", type=Path, help="a folder written by 'run --out' or by 'sweep'")
     p.add_argument("--kind", action="append", choices=KINDS, default=None,

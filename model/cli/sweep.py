@@ -44,7 +44,6 @@ def _size(exp: Experiment, out: Path) -> str:
 
 def cli_action(args: argparse.Namespace) -> int:
     from ..sweep.experiment import load_experiment
-    from ..sweep.runner import SweepOptions, run_sweep
 
     exp = load_experiment(args.experiment)
     out = args.out if args.out is not None else Path("results") / exp.name
@@ -52,6 +51,8 @@ def cli_action(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(_size(exp, out))
         return 0
+    from ..sweep.runner import SweepOptions, run_sweep  # the engine, once the experiment is checked
+
     opts = SweepOptions(out=out, workers=options.workers(args), scheduler=args.scheduler, csv=args.csv,
                         quiet=args.quiet, retry_failed=args.retry_failed)
     outcome = run_sweep(exp, opts, sys.stderr, on_start=say)  # the engine stops on SIGTERM as on Ctrl-C
