@@ -60,7 +60,7 @@ class MemberState(mesa.Agent):
         self.own: np.ndarray  # (replications, 3) own utility of each measure
         self.position: np.ndarray  # (replications, 3) current position, revised each round
         self._next: np.ndarray
-        self.benefit_terms: dict[str, np.ndarray] = {}  # name -> (replications,) stake component
+        self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
         #: Cost of each measure by term, (3, len(COST_REASONS)); None when a parameter of a cost term differs
         #: between replications (points run side by side), where only each measure's dominant term is kept.
         self.cost_terms: np.ndarray | None = None
@@ -75,15 +75,16 @@ class MemberState(mesa.Agent):
         measures = model.case.organisation.measures
         self.interest = mech.regional_interest(self.profile.regions, crisis.requester_regions, p.out_of_region_interest)
         situation = Situation(crisis, p, self.profile, self.interest, model.burden[self.name])
-        self.benefit_terms = {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(crisis.severity)
-                              for t in BENEFITS}
-        stake = sum(self.benefit_terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
-        terms = [_terms_of(self.role, situation, m) for m in measures]
-        dominant = np.broadcast_arrays(*(np.argmax(t, axis=-1) for t in terms))
+        terms = self._benefits(situation)  # not kept: reasons() needs only the largest (benefit_terms recomputes them)
+        stake = sum(terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
+        self.best_benefit = _BENEFIT_CODES[np.argmax(np.stack(list(terms.values()), axis=1), axis=1)].astype(np.int8)
+        del terms
+        costs = [_terms_of(self.role, situation, m) for m in measures]
+        dominant = np.broadcast_arrays(*(np.argmax(t, axis=-1) for t in costs))
         self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
-        self.cost_terms = np.stack(terms) if all(t.ndim == 1 for t in terms) else None
+        self.cost_terms = np.stack(costs) if all(t.ndim == 1 for t in costs) else None
         self.own = np.stack([mech.measure_utility(stake, m.benefit, t.sum(axis=-1))
-                             for t, m in zip(terms, measures, strict=True)], axis=1)
+                             for t, m in zip(costs, measures, strict=True)], axis=1)
         if self.role == "requester":
             unasked = np.arange(1, 4) > crisis.requested
             self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what it asked for
@@ -93,7 +94,18 @@ class MemberState(mesa.Agent):
             self.own[:, sides] = mech.per_row(-(p.objection_threshold + 1.0))
         if self.role == "member" and model.lead is not None:
             self.pull = p.influence * self.profile.dependence
-        self.position = self.own.copy()
+        self.position = self.own  # positions are replaced each round, never changed in place
+
+    def _benefits(self, situation: Situation) -> dict[str, np.ndarray]:
+        return {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(situation.crisis.severity)
+                for t in BENEFITS}
+
+    @property
+    def benefit_terms(self) -> dict[str, np.ndarray]:
+        """name -> (replications,) stake component of each benefit term (computed again when asked, from the same
+        facts: the model does not keep them)."""
+        model = self.model
+        return self._benefits(Situation(model.crisis, model.params, self.profile, self.interest, model.burden[self.name]))
 
     def revise_position(self) -> None:
         """Revise from its own assessment, the lead state's and the others' positions of the last round."""
@@ -122,14 +134,12 @@ class MemberState(mesa.Agent):
         if self.role == "party":
             return np.full(stance.shape, REASON_CODE["party to the conflict"], dtype=np.int8)
         idx = np.clip(level, 1, 3) - 1
-        benefit = np.stack([self.benefit_terms[t.name] for t in BENEFITS], axis=1)
-        best_benefit = _BENEFIT_CODES[np.argmax(benefit, axis=1)]
         dominant = np.broadcast_to(self.dominant_cost, (len(idx), 3))
         best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]
         own_stance = mech.stance_from_utility(self.own[np.arange(len(idx)), idx],
                                               self.model.params.objection_threshold,
                                               self.model.params.delay_threshold)
-        out = np.where(stance == Stance.SUPPORT, best_benefit, best_cost)
+        out = np.where(stance == Stance.SUPPORT, self.best_benefit, best_cost)
         out = np.where((stance > own_stance) & (self.pull > 0), REASON_CODE["lead state's influence"], out)
         return out.astype(np.int8)
 

@@ -82,9 +82,12 @@ def troop_contributions(severity: np.ndarray, force: float, pledges: np.ndarray,
     total = force * p.force_fraction * severity
     weight = pledges[None, :] * interest * np.select(
         [stance == Stance.SUPPORT, stance >= Stance.DELAY], [1.0, mech.per_row(p.symbolic_share)], 0.0)
-    weight = weight * ~is_requester[None, :]
+    weight *= ~is_requester[None, :]  # in place here and below: the same values, one (R, n) array at a time
     norm = weight.sum(axis=1, keepdims=True)
-    return np.where(norm > 0, total[:, None] * weight / np.where(norm > 0, norm, 1.0), 0.0)
+    weight *= total[:, None]
+    weight /= np.where(norm > 0, norm, 1.0)
+    weight[~(norm[:, 0] > 0)] = 0.0
+    return weight
 
 
 @dataclass(frozen=True)
@@ -144,9 +147,11 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     """Table the measures, vote from the top rung down under ``rule`` (:func:`vote_on_rungs`), and settle on
     the highest that passes; then the days to decision, and the troops on a deployment."""
     R, n = crisis.replications, len(members)
-    delay_draws = rng.exponential(1.0, size=(R, n)) * mech.per_row(p.delay_days)
+    delay_draws = rng.exponential(1.0, size=(R, n))
+    delay_draws *= mech.per_row(p.delay_days)
     stances = rung_stances(members)
     vote = vote_on_rungs(stances, crisis, rule, *seats(members, lead_index), delay_draws=delay_draws)
+    del delay_draws  # (R, n) floats no longer needed
     outcome = vote.outcome
 
     # Who objected and why: each member's stance on the measure the requester asked for.
@@ -154,10 +159,12 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     stance = (stances[crisis.requested] if asked else np.full((R, n), Stance.ABSENT)).astype(np.int8)
     requested = np.full(R, crisis.requested)
     reason = np.stack([m.reasons(requested, stance[:, i]) for i, m in enumerate(members)], axis=1)
+    del requested
 
     lead_support = (members[lead_index].position[np.arange(R), np.clip(outcome, 1, 3) - 1]
                     if lead_index is not None else np.zeros(R))
     days = days_to_decision(outcome, lead_support, vote.delays, vote.failed, crisis.readiness, p)
+    del lead_support
 
     contribution = np.zeros((R, n), dtype=np.float32)
     deployed = outcome == Level.DEPLOYMENT

@@ -63,6 +63,8 @@ class CouncilModel(mesa.Model):
         self.record: list[dict[str, np.ndarray]] | None = [] if record or trace else None
         self._record_all, self._trace = record, trace
         self.agents.do("assess")
+        if not record:  # only the analyses (record=True) read the noise again
+            self.perception_noise = {}
         self.last_positions: dict[MemberState, np.ndarray] = {}
         self._close_round()
         self.decision: Decision | None = None

@@ -13,11 +13,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -348,6 +347,27 @@ def coerce(name: str, value: Any) -> float | int:
     return value
 
 
+# -- the bounds of a run's settings (here, without numpy, so that the command line checks them at once) ---------
+
+MAX_REPLICATIONS = 2_000_000
+
+
+def check_replications(replications: Any) -> int:
+    """Replications: a whole number (numpy's too) from 1 to :data:`MAX_REPLICATIONS`."""
+    if isinstance(replications, bool) or not isinstance(replications, numbers.Integral):
+        raise ValueError(f"replications: expected a whole number, got {replications!r}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValueError(f"replications: {replications} is out of range (allowed: 1 to {MAX_REPLICATIONS:,})")
+    return int(replications)
+
+
+def check_seed(seed: Any) -> int:
+    """A seed: a whole number from 0 to 2**128 - 1 (what ``numpy.random.SeedSequence`` takes in full)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**128:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
+    return int(seed)
+
+
 class ParameterRows:
     """The global parameters of several points run side by side in one model (``simulate_points``).
 
@@ -360,6 +380,8 @@ class ParameterRows:
     def __init__(self, points: Sequence[Parameters], rows: Sequence[int]):
         if len(points) != len(rows) or not points:
             raise ValueError("ParameterRows: one block of rows per point, at least one point")
+        import numpy as np  # here, not at the top: the command line reads this module without numpy
+
         self.points = tuple(points)
         for spec in SPECS.values():
             values = np.array([getattr(p, spec.name) for p in points], dtype=float)

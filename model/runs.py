@@ -10,18 +10,26 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .files.runfolder import check_run_out, write_run
 from .ladder import LEVELS
 from .params import SPECS, Parameters
-from .plots import data as plot_data
-from .plots.draw import check_figure_dir, draw_replay, draw_run
-from .results import SimulationResult
 from .rules import RULES
 from .scenario import Case, list_case_files, load_scenario, scenarios_root
-from .simulate import simulate
+
+if TYPE_CHECKING:
+    from .results import SimulationResult
+
+# The model, Parquet and matplotlib are imported by the functions that use them, so that ``csto-sim list`` and a
+# bad case file do not pay for them.
+
+
+def simulate(*args: Any, **kwargs: Any) -> SimulationResult:
+    """:func:`model.simulate.simulate`, imported on first use: the model is loaded once the input is checked."""
+    from .simulate import simulate as run
+
+    return run(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,14 @@ def run_case(scenario: str, replications: int, seed: int, rule: str | None = Non
     """Run one case (a file or a case id) with a trace of replication 0; write its files into ``out`` and
     draw its figures into ``plot`` when given. With ``posterior`` (a calibration's folder), each replication's
     parameters are drawn from that posterior, with ``overrides`` applied to every set."""
+    from .files.runfolder import check_run_out, write_run
+
     case = load_scenario(scenario)
     if out is not None:
         check_run_out(out)
     if plot is not None:
+        from .plots.draw import check_figure_dir
+
         check_figure_dir(plot)
     if posterior is not None:
         from .calibrate.posterior import simulate_posterior
@@ -54,6 +66,9 @@ def run_case(scenario: str, replications: int, seed: int, rule: str | None = Non
         write_run(res, out)
     figures: list[Path] = []
     if plot is not None:
+        from .plots import data as plot_data
+        from .plots.draw import draw_run
+
         with tempfile.TemporaryDirectory() as tmp:
             folder = write_run(res, Path(tmp) / "run") if out is None else out
             figures = draw_run(plot_data.load(folder), plot, fmt=fmt)
@@ -82,7 +97,11 @@ def replay(root: Path | None, replications: int, seed: int, params: Parameters |
     into ``plot`` when given."""
     cases = historical_cases(root)
     if plot is not None:
+        from .plots.draw import check_figure_dir
+
         check_figure_dir(plot)
+    from .plots.draw import draw_replay
+
     results = [simulate(c, replications, seed, params=params) for c in cases]
     figures = draw_replay([r.to_dict() for r in results], plot, fmt) if plot is not None else []
     return results, figures

@@ -10,32 +10,19 @@ from typing import Any
 
 import numpy as np
 
+from .draws import ChunkDraws
 from .model import CouncilModel
-from .params import ParameterRows, Parameters
+from .params import MAX_REPLICATIONS as MAX_REPLICATIONS
+from .params import ParameterRows, Parameters, check_replications, check_seed
 from .results import SimulationResult
 from .scenario import Case, load_scenario
 from .seeds import PointGenerators
 from .seeds import fresh_seed as new_seed
 
-MAX_REPLICATIONS = 2_000_000
 #: Rows (points x replications) of one pass of ``simulate_points``; more points run in several passes.
 BATCH_ROWS = 65_536
-#: A result's arrays over replications (one block of rows per point of ``simulate_points``).
+#: A result's arrays over replications (one block of rows per point of ``simulate_points``, a chunk of ``simulate``).
 _ROWS = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution")
-
-
-def check_replications(replications: Any) -> int:
-    if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)):
-        raise ValueError(f"replications: expected a whole number, got {replications!r}")
-    if not 1 <= replications <= MAX_REPLICATIONS:
-        raise ValueError(f"replications: {replications} is out of range (allowed: 1 to {MAX_REPLICATIONS:,})")
-    return int(replications)
-
-
-def check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**128:
-        raise ValueError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
-    return int(seed)
 
 
 def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, seed: int | None = None,
@@ -52,10 +39,48 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     replications = check_replications(replications)
     seed = new_seed() if seed is None else check_seed(seed)
     params = (params or Parameters()).replace(**(overrides or {}))
+    if replications > CHUNK_REPLICATIONS:
+        return _in_chunks(case, params, replications, seed, rule, trace)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     model = CouncilModel(case, params, replications, rule=rule, rng=rng, trace=trace)
     model.run_model()
-    return result_of(model, seed)
+    result = result_of(model, seed)
+    release(model)
+    return result
+
+
+#: Above this many replications, ``simulate`` runs the model on a chunk of this many at a time, from draws made
+#: once for all (``model/draws.py``: the same numbers), so that only the draws and the result grow with R.
+CHUNK_REPLICATIONS = 1 << 16
+
+
+def _in_chunks(case: Case, params: Parameters, replications: int, seed: int, rule: str | None,
+               trace: bool) -> SimulationResult:
+    """``simulate``, a chunk of :data:`CHUNK_REPLICATIONS` replications at a time (the trace is in the first)."""
+    draws = ChunkDraws(np.random.SeedSequence(seed), replications)
+    result: SimulationResult | None = None
+    for start in range(0, replications, CHUNK_REPLICATIONS):
+        stop = min(replications, start + CHUNK_REPLICATIONS)
+        model = CouncilModel(case, params, stop - start, rule=rule, rng=draws.rows(start, stop),
+                             trace=trace and start == 0)
+        model.run_model()
+        part = result_of(model, seed)
+        release(model)
+        if result is None:
+            result = dataclasses.replace(part, **{name: np.empty((replications, *getattr(part, name).shape[1:]),
+                                                                 getattr(part, name).dtype) for name in _ROWS})
+        for name in _ROWS:
+            getattr(result, name)[start:stop] = getattr(part, name)
+    assert result is not None
+    return result
+
+
+def release(model: CouncilModel) -> None:
+    """Free a finished model's arrays now, not at the garbage collector's next pass: a Mesa model lives in
+    reference cycles (its bound step method, its event generator, agents <-> model), so it is otherwise kept
+    until a collection. The model is unusable afterwards; what was taken from it (a result) stays valid."""
+    model.remove_all_agents()
+    vars(model).clear()
 
 
 def simulate_points(scenario: Case | str | os.PathLike[str], replications: int, seeds: Sequence[int],
@@ -98,9 +123,7 @@ def _run_points(case: Case, replications: int, seeds: list[int], params: list[Pa
     blocks = [slice(i * replications, (i + 1) * replications) for i in range(len(seeds))]
     results = [dataclasses.replace(whole, seed=seed, params=p, **{name: getattr(whole, name)[rows] for name in _ROWS})
                for seed, p, rows in zip(seeds, params, blocks, strict=True)]
-    # Free the model's arrays now: a Mesa model lives in reference cycles until the garbage collector runs.
-    model.remove_all_agents()
-    vars(model).clear()
+    release(model)
     return results
 
 

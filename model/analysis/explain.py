@@ -485,6 +485,7 @@ def explain(case: Case, replications: int, seed: int, rule: str | None = None, p
         "contributions": contributions(it),
         "pivotal": pivotal(it),
     }
+    it.release()
     if search:
         out["counterfactuals"] = counterfactuals(case, replications, seed, rule, params, target, v)
     return out

@@ -26,6 +26,7 @@ from ..model import CouncilModel
 from ..params import Parameters
 from ..rules import RULES, DecisionRule, get_rule
 from ..scenario import Case
+from ..simulate import release
 from ..statistics import modal_level
 
 
@@ -88,6 +89,11 @@ class Internals:
         (default: the run's), by the council's own vote (``council.vote_on_rungs``)."""
         return vote_on_rungs(stances or self.stances, self.crisis, rule or self.rule, self.budget, self.is_lead,
                              self.is_party, ignore_agenda).outcome
+
+    def release(self) -> None:
+        """Free the model's arrays now (``simulate.release``) rather than at the next garbage collection; the
+        internals are unusable afterwards."""
+        release(self.model)
 
 
 def run_internals(case: Case, replications: int, seed: int, params: Parameters | None = None,

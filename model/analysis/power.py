@@ -140,6 +140,8 @@ def effective_power(case: Case, replications: int, seed: int, params: Any, rules
         down = run_internals(case, replications, seed, params, own={name: -firm})
         for rule in rules:
             out[rule.name][name] = up.settle(rule=rule) != down.settle(rule=rule)
+        up.release()
+        down.release()
     return out
 
 
@@ -186,6 +188,9 @@ def power_report(case: Case, replications: int, seed: int, params: Any = None,
                 "pull": None if no_pull is None else round(float(np.mean(no_pull.settle(rule=rule) != base)), 6),
             }
         out_rules.append(entry)
+    for done in (it, no_pull):
+        if done is not None:
+            done.release()
     return {
         "scenario": case.id, "title": case.title, "organisation": case.organisation.name,
         "replications": replications, "seed": seed, "members": [names[i] for i in order],

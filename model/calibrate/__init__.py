@@ -13,8 +13,32 @@
 The method and the measured results are in ``docs/validation.md``.
 """
 
-from .abc import Setup, Target, calibrate
-from .posterior import read_posterior, simulate_posterior
-from .scores import brier_deployment, rps
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: The calibration's defaults and bounds (here, so that the command line reads them without loading the engine).
+DEFAULT_SEED = 20021007  # the CSTO Charter was signed on 7 October 2002
+DEFAULT_DRAWS = 4000
+DEFAULT_REPLICATIONS = 200
+DEFAULT_ACCEPT = 0.02
+MIN_DRAWS, MAX_DRAWS = 10, 200_000
+
+#: The public names, loaded on first use (PEP 562).
+_PUBLIC = {"Setup": ".abc", "Target": ".abc", "calibrate": ".abc", "read_posterior": ".posterior",
+           "simulate_posterior": ".posterior", "brier_deployment": ".scores", "rps": ".scores"}
 
 __all__ = ["Setup", "Target", "brier_deployment", "calibrate", "read_posterior", "rps", "simulate_posterior"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

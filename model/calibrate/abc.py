@@ -46,15 +46,11 @@ from ..sweep.factors import levels, uniform
 from ..sweep.runner import SweepOptions, SweepOutcome, run_sweep
 from ..sweep.store import read_results
 from ..sweep.types import DesignSpec, Factor
+from . import DEFAULT_ACCEPT, DEFAULT_DRAWS, DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_DRAWS, MIN_DRAWS
 
-DEFAULT_SEED = 20021007  # the CSTO Charter was signed on 7 October 2002
-DEFAULT_DRAWS = 4000
-DEFAULT_REPLICATIONS = 200
-DEFAULT_ACCEPT = 0.02
 #: What each point of the prior sample records (the figures the distance uses).
 ABC_FIGURES = ("outcome_probabilities", "days_to_decision", "lead_state_share")
 MIN_ACCEPTED = 2
-MIN_DRAWS, MAX_DRAWS = 10, 200_000
 MAX_ABC_REPLICATIONS = 100_000
 
 #: Pseudo-count added to each level's count before the log (Jeffreys-like): a level never seen in R

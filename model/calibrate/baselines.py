@@ -30,7 +30,7 @@ from ..ladder import LEVELS
 from ..model import CouncilModel
 from ..params import Parameters
 from ..scenario import Case
-from ..simulate import simulate
+from ..simulate import release, simulate
 from ..statistics import outcome_shares
 
 MODELS = ("model", "base_rate", "compromise", "lead_state_alone")
@@ -61,15 +61,18 @@ def interpolate_levels(x: np.ndarray) -> np.ndarray:
 def compromise_one(case: Case, params: Parameters, replications: int, seed: int) -> np.ndarray:
     """The compromise forecast under one parameter set: (4,) probabilities."""
     model = CouncilModel(case, params, replications, rng=np.random.default_rng(np.random.SeedSequence(seed)))
-    crisis = model.crisis
-    if crisis.channel != "organisation":
-        return np.eye(K)[0]
-    requested = crisis.requested
-    weights = np.array([m.profile.budget_share for m in model.members], dtype=float)
-    ideal = []
-    for m in model.members:
-        util = np.concatenate([np.zeros((replications, 1)), m.own[:, :requested]], axis=1)  # none .. requested
-        ideal.append(np.argmax(util, axis=1))
+    try:
+        crisis = model.crisis
+        if crisis.channel != "organisation":
+            return np.eye(K)[0]
+        requested = crisis.requested
+        weights = np.array([m.profile.budget_share for m in model.members], dtype=float)
+        ideal = []
+        for m in model.members:
+            util = np.concatenate([np.zeros((replications, 1)), m.own[:, :requested]], axis=1)  # none .. requested
+            ideal.append(np.argmax(util, axis=1))
+    finally:
+        release(model)  # its arrays freed now, not at the next garbage collection
     x = (np.stack(ideal, axis=1) * weights[None, :]).sum(axis=1) / weights.sum()
     return interpolate_levels(x).mean(axis=0)
 

@@ -12,40 +12,34 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from importlib import import_module
 
 from ..errors import InputError
-from . import (
-    calibrate,
-    discover,
-    explain,
-    explore,
-    forums,
-    listing,
-    plot,
-    power,
-    replay,
-    run,
-    sensitivity,
-    sweep,
-)
-from .common import Parser
-
-#: In the order ``csto-sim --help`` lists them.
-COMMANDS = (run, replay, plot, listing, sweep, explore, calibrate, sensitivity, discover, explain, power, forums)
+from .common import COMMANDS, Parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(full: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``full``, only those commands in full and the others by name and help
+    line, so that a command imports only its own module (and the library only when it runs)."""
     parser = Parser(prog="csto-sim", description="How the CSTO council answers a member's call for help.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for command in COMMANDS:
-        command.cli_parse(sub)
+    wanted = {module for name, module, _ in COMMANDS if full is None or name in full}
+    parsed: set[str] = set()
+    for name, module, line in COMMANDS:
+        if module not in wanted:
+            sub.add_parser(name, help=line)
+        elif module not in parsed:
+            import_module(f".{module}", __name__).cli_parse(sub)  # all the commands of that module
+            parsed.add(module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        command = next((a for a in argv if not a.startswith("-")), None)  # the top level has no option but -h
+        args = build_parser(full=[command] if command else []).parse_args(argv)
         return args.cli_action(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

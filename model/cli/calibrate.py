@@ -13,23 +13,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..calibrate.abc import (
-    DEFAULT_ACCEPT,
-    DEFAULT_DRAWS,
-    DEFAULT_REPLICATIONS,
-    DEFAULT_SEED,
-    MAX_DRAWS,
-    MIN_DRAWS,
-    Setup,
-    SweepNotComplete,
-    calibrate,
-)
-from ..calibrate.summary import format_calibration
-from ..calibrate.validate import format_table, validate
+from ..calibrate import DEFAULT_ACCEPT, DEFAULT_DRAWS, DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_DRAWS, MIN_DRAWS
 from . import options
-from .common import report_stopped
+from .common import HELP, report_stopped
+
+if TYPE_CHECKING:
+    from ..calibrate.abc import Setup
 
 STOPPED = "chunks of the prior sample"
 
@@ -58,6 +49,8 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def _setup(args: argparse.Namespace) -> Setup:
+    from ..calibrate.abc import Setup
+
     return Setup(draws=args.draws, replications=args.replications, seed=args.seed, accept=args.accept)
 
 
@@ -73,6 +66,8 @@ def _failed(n: int, out: Path) -> int:
 def _run(args: argparse.Namespace, verb: str, work: Callable[..., dict[str, Any]],
          text: Callable[[dict[str, Any]], str]) -> int:
     """Run ``work`` (calibrate or validate) on the command line's set-up and print its record."""
+    from ..calibrate.abc import SweepNotComplete
+
     setup = _setup(args)
     try:
         record = work(setup, args.out, options.workers(args), args.quiet, command=setup.command(verb))
@@ -83,22 +78,27 @@ def _run(args: argparse.Namespace, verb: str, work: Callable[..., dict[str, Any]
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    from ..calibrate.abc import calibrate
+    from ..calibrate.summary import format_calibration
+
     return _run(args, "calibrate", lambda *a, **kw: calibrate(*a, **kw).record,
                 lambda rec: format_calibration(rec, args.out))
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from ..calibrate.validate import format_table, validate
+
     return _run(args, "validate", validate, lambda report: f"{format_table(report)}\nwrote {args.out}/validation.json")
 
 
 #: name, help, description, default output folder, --json's help, action
 COMMANDS = (
-    ("calibrate", "approximate Bayesian computation of the global parameters against the training cases",
+    ("calibrate", HELP["calibrate"],
      "Rejection ABC: draw parameter sets from the priors (model/params.py), run them on every historical case on the "
      "sweep engine, accept those closest to the record. Writes DIR/posterior.parquet, DIR/calibration.json, "
      "DIR/posterior.png and the sweep's files.",
      "results/calibration", "print calibration.json instead of a summary", run_calibrate),
-    ("validate", "leave-one-case-out validation against three baselines (RPS and Brier score)",
+    ("validate", HELP["validate"],
      "For each historical case: calibrate on the others, predict it, score the prediction with the ranked probability "
      "score and the Brier score of deployment, beside a base rate, a weighted compromise and 'Russia decides alone' "
      "on the same folds. Writes DIR/validation.json.",

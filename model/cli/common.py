@@ -11,8 +11,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..analysis.output import jsonable
 from ..errors import InputError
+
+#: Every command, in the order ``csto-sim --help`` lists them: its name, the module of this package that parses and
+#: runs it, and its line in ``csto-sim --help`` (here, so that listing the commands imports none of them).
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("run", "run", "run one case (a file or a case id)"),
+    ("replay", "replay", "run every historical case and compare"),
+    ("plot", "plot", "draw figures from a saved results folder (never reruns the model)"),
+    ("list", "listing", "list cases, decision rules and parameters"),
+    ("sweep", "sweep", "run a parameter sweep from an experiment file (experiments/*.yaml)"),
+    ("explore", "explore", "the interactive explorer in the browser (needs the viz extra)"),
+    ("calibrate", "calibrate", "approximate Bayesian computation of the global parameters against the training cases"),
+    ("validate", "calibrate", "leave-one-case-out validation against three baselines (RPS and Brier score)"),
+    ("sensitivity", "sensitivity", "Sobol' or Morris indices of P(deployment) and days to decision (SALib)"),
+    ("discover", "discover", "scenario discovery (PRIM) on a sweep's results: when is a deployment approved?"),
+    ("explain", "explain", "one case: mechanism contributions, pivotal members, the smallest changes that flip it"),
+    ("power", "power", "Shapley-Shubik and Banzhaf indices of each rule, next to each member's effective power"),
+    ("compare-forums", "forums", "the same request put to every organisation the requester belongs to"),
+)
+HELP = {name: line for name, _, line in COMMANDS}
 
 
 class Parser(argparse.ArgumentParser):
@@ -32,6 +50,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def print_json(obj: Any) -> None:
+    from ..analysis.output import jsonable
+
     print(json.dumps(obj, indent=2, default=jsonable))
 
 

@@ -6,14 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..analysis.discover import OUTCOME_COLUMNS, discover, format_discover
 from . import options
-from .common import show
+from .common import HELP, show
 
 
 def cli_parse(subparsers: Any) -> None:
+    from ..analysis.discover import OUTCOME_COLUMNS
+
     p = subparsers.add_parser(
-        "discover", help="scenario discovery (PRIM) on a sweep's results: when is a deployment approved?",
+        "discover", help=HELP["discover"],
         description="Find boxes of the sweep's factors in which the event (OUTCOME >= THRESHOLD at a point) is "
                     "frequent; print them as rules with coverage and density; write prim.json and the peeling "
                     "trade-off plot.")
@@ -38,6 +39,8 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..analysis.discover import discover, format_discover
+
     report, written = discover(args.results, args.outcome, args.threshold, args.below, args.scenario, args.alpha,
                                args.min_density, args.max_boxes, not args.no_paste, args.out, args.format)
     return show(report, args.json, lambda: format_discover(report), written)

@@ -6,16 +6,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..analysis.explain import explain, format_explain
 from ..ladder import LEVELS
-from ..scenario import load_scenario
 from . import options
-from .common import show
+from .common import HELP, show
 
 
 def cli_parse(subparsers: Any) -> None:
     p = options.add_case_command(
-        subparsers, "explain", help="one case: mechanism contributions, pivotal members, the smallest changes that flip it",
+        subparsers, "explain", help=HELP["explain"],
         description="Mean contribution of each mechanism to each member's position, who is pivotal (and the lead "
                     "state's agenda power), and a counterfactual search over single changes of the case.",
         default_replications=2000)
@@ -28,6 +26,9 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..analysis.explain import explain, format_explain
+    from ..scenario import load_scenario
+
     params = options.parameters(args)
     rep = explain(load_scenario(args.scenario), args.replications, args.seed, args.rule, params, args.target,
                   search=not args.no_search)

@@ -13,11 +13,12 @@ from typing import Any
 
 from ..explorer.serve import DEFAULT_HOST, DEFAULT_PORT, INSTALL_HINT, fetch_assets, serve, viz_installed
 from . import options
+from .common import HELP
 
 
 def cli_parse(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "explore", help="the interactive explorer in the browser (needs the viz extra)",
+        "explore", help=HELP["explore"],
         description="Serve the explorer page (Mesa SolaraViz): choose a case, the decision rule and the parameters, "
                     "run R replications and see the outcomes, the days to decision and the members' positions round "
                     "by round. Ctrl-C stops it.")

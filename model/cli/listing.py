@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..runs import catalogue
 from . import options
+from .common import HELP
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser("list", help="list cases, decision rules and parameters")
+    p = subparsers.add_parser("list", help=HELP["list"])
     options.add_scenarios_folder(p)
     options.bind(p, cli_action)
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..runs import catalogue
+
     for line in catalogue(args.scenarios):
         print(line)
     return 0

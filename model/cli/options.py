@@ -16,11 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..params import SPECS, ParameterError, Parameters
-from ..plots.style import FORMATS
-from ..rules import RULES
-from ..simulate import MAX_REPLICATIONS, check_replications, check_seed
-from ..sweep.backends import default_workers
+from ..files.formats import FIGURE_FORMATS
+from ..params import MAX_REPLICATIONS, SPECS, ParameterError, Parameters, check_replications, check_seed
 
 MAX_WORKERS = 1024
 DEFAULT_REPLICATIONS = 10_000
@@ -85,6 +82,8 @@ def seed(text: str) -> int:
 
 
 def rule(text: str) -> str:
+    from ..rules import RULES  # numpy: only when a rule is named
+
     if text not in RULES:
         raise argparse.ArgumentTypeError(f"unknown decision rule {text!r} (allowed: {', '.join(RULES)})")
     return text
@@ -111,11 +110,13 @@ def add_seed(p: argparse.ArgumentParser, default: int) -> None:
 
 def add_workers(p: argparse.ArgumentParser, what: str = "worker processes") -> None:
     p.add_argument("--workers", "-w", type=whole(1, MAX_WORKERS, thousands=False), default=None, metavar="N",
-                   help=f"{what} (default: the cores, here {default_workers()})")
+                   help=f"{what} (default: the cores this process may use)")
 
 
 def workers(args: argparse.Namespace) -> int:
     """The ``--workers`` given, else the cores this process may use."""
+    from ..sweep.backends import default_workers
+
     return args.workers or default_workers()
 
 
@@ -160,7 +161,7 @@ def add_quiet(p: argparse.ArgumentParser, help: str = "no progress on standard e
 
 
 def add_format(p: argparse.ArgumentParser, help: str = "figure format (default png)") -> None:
-    p.add_argument("--format", choices=FORMATS, default="png", help=help)
+    p.add_argument("--format", choices=FIGURE_FORMATS, default="png", help=help)
 
 
 def add_case(p: argparse.ArgumentParser) -> None:

@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..plots.draw import KINDS, draw_folder
+from ..plots import KINDS
 from . import options
+from .common import HELP
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser("plot", help="draw figures from a saved results folder (never reruns the model)")
+    p = subparsers.add_parser("plot", help=HELP["plot"])
     p.add_argument("results", type=Path, help="a folder written by 'run --out' or by 'sweep'")
     p.add_argument("--kind", action="append", choices=KINDS, default=None,
                    help="figure to draw (repeatable; default: every figure the folder supports)")
@@ -21,6 +22,8 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..plots.draw import draw_folder
+
     for path in draw_folder(args.results, args.out, args.kind, args.format):
         print(path)
     return 0

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..runs import format_replay, replay
 from . import options
+from .common import HELP
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser("replay", help="run every historical case and compare")
+    p = subparsers.add_parser("replay", help=HELP["replay"])
     options.add_model_options(p, json_help="print JSON instead of tables", per_case=True)
     options.add_scenarios_folder(p)
     p.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw all cases side by side into DIR")
@@ -21,6 +21,8 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..runs import format_replay, replay
+
     results, figures = replay(args.scenarios, args.replications, args.seed, options.parameters(args), args.plot,
                               args.format)
     if args.json:

@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..runs import format_run, format_trace, run_case, run_record
 from . import options
+from .common import HELP
 
 
 def cli_parse(subparsers: Any) -> None:
-    p = subparsers.add_parser("run", help="run one case (a file or a case id)")
+    p = subparsers.add_parser("run", help=HELP["run"])
     options.add_model_options(p, json_help="print JSON instead of tables", per_case=True)
     options.add_case(p)
     options.add_rule(p)
@@ -27,6 +27,8 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..runs import format_run, format_trace, run_case, run_record
+
     params = options.parameters(args)
     done = run_case(args.scenario, args.replications, args.seed, rule=args.rule, params=params,
                     overrides=dict(args.settings), out=args.out, plot=args.plot, fmt=args.format,

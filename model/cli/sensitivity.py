@@ -6,15 +6,15 @@ import argparse
 import sys
 from typing import Any
 
-from ..analysis.sensitivity import DEFAULT_LEVELS, DEFAULT_RESAMPLES, METHODS, format_report
-from ..analysis.sensitivity_study import sensitivity_study
 from . import options
-from .common import show
+from .common import HELP, show
 
 
 def cli_parse(subparsers: Any) -> None:
+    from ..analysis.sensitivity import DEFAULT_LEVELS, DEFAULT_RESAMPLES, METHODS
+
     p = subparsers.add_parser(
-        "sensitivity", help="Sobol' or Morris indices of P(deployment) and days to decision (SALib)",
+        "sensitivity", help=HELP["sensitivity"],
         description="Sample the factors of an experiment file with SALib, evaluate every point with the sweep engine, "
                     "and print the indices; write indices.csv, indices.json, points.parquet and a bar plot to DIR.")
     options.add_experiment(p)
@@ -36,6 +36,9 @@ def cli_parse(subparsers: Any) -> None:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..analysis.sensitivity import format_report
+    from ..analysis.sensitivity_study import sensitivity_study
+
     report, written = sensitivity_study(args.experiment, args.method, args.n, args.levels, args.resamples,
                                         args.workers, args.out, args.format, quiet=args.quiet or args.json,
                                         stream=sys.stderr)

@@ -9,17 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..sweep.experiment import Experiment, load_experiment
-from ..sweep.runner import SweepOptions, run_sweep
 from . import options
-from .common import report_stopped, stopped
+from .common import HELP, report_stopped, stopped
+
+if TYPE_CHECKING:
+    from ..sweep.experiment import Experiment
 
 
 def cli_parse(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "sweep", help="run a parameter sweep from an experiment file (experiments/*.yaml)",
+        "sweep", help=HELP["sweep"],
         description="Run every point of an experiment file and write DIR/results.parquet and DIR/manifest.json. "
                     "Running the same command again resumes an interrupted sweep.")
     options.add_experiment(p)
@@ -42,12 +43,16 @@ def _size(exp: Experiment, out: Path) -> str:
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..sweep.experiment import load_experiment
+
     exp = load_experiment(args.experiment)
     out = args.out if args.out is not None else Path("results") / exp.name
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     if args.dry_run:
         print(_size(exp, out))
         return 0
+    from ..sweep.runner import SweepOptions, run_sweep  # the engine, once the experiment is checked
+
     opts = SweepOptions(out=out, workers=options.workers(args), scheduler=args.scheduler, csv=args.csv,
                         quiet=args.quiet, retry_failed=args.retry_failed)
     outcome = run_sweep(exp, opts, sys.stderr, on_start=say)  # the engine stops on SIGTERM as on Ctrl-C

@@ -24,3 +24,6 @@ MANIFEST = "manifest.json"
 #: The files of a run folder (``csto-sim run --out``); ``figures`` is where ``csto-sim plot`` draws by default.
 RUN_FILES = frozenset({"replications.parquet", "summary.json", "trace.json", MANIFEST})
 RUN_FIGURES = "figures"
+
+#: The formats a figure is saved in (``--format``).
+FIGURE_FORMATS = ("png", "svg", "pdf")

@@ -11,13 +11,11 @@ import numpy as np
 from ..errors import InputError
 from ..ladder import LEVELS, Level
 from ..params import SPECS, Parameters
+from . import KINDS as KINDS
+from . import RUN_KINDS
 from . import figures as F
 from .data import RunData, SweepData, load
 from .style import caption, save
-
-RUN_KINDS = ("outcomes", "days", "troops", "objections", "trace")
-SWEEP_KINDS = ("outcomes", "approval-map", "oat", "rules")
-KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS))
 
 
 def check_figure_dir(folder: Path) -> None:

@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..files.atomic import write_atomic  # noqa: E402
+from ..files.formats import FIGURE_FORMATS  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette; one colour per rung of the ladder.
 LEVEL_COLOURS = {"none": "#BBBBBB", "consultations": "#56B4E9", "assistance": "#E69F00", "deployment": "#D55E00"}
@@ -21,7 +22,7 @@ CATEGORY_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B
                     "#F0E442", "#666666"]
 DPI = 150
 WIDTH = 8.0  # inches: 1200 px at 150 dpi
-FORMATS = ("png", "svg", "pdf")
+FORMATS = FIGURE_FORMATS
 
 RC = {
     "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,

@@ -21,11 +21,27 @@ a sensitivity analysis's sample all go through it.
 The format is documented in ``docs/sweeps.md``.
 """
 
-from .backends import default_workers
-from .experiment import Experiment, load_experiment
-from .runner import SweepOptions, SweepOutcome, run_sweep
-from .store import read_results
-from .types import DesignSpec, Distribution, Factor
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: The public names, loaded on first use (PEP 562): reading an experiment file does not start the engine.
+_PUBLIC = {"default_workers": ".backends", "Experiment": ".experiment", "load_experiment": ".experiment",
+           "SweepOptions": ".runner", "SweepOutcome": ".runner", "run_sweep": ".runner", "read_results": ".store",
+           "DesignSpec": ".types", "Distribution": ".types", "Factor": ".types"}
 
 __all__ = ["DesignSpec", "Distribution", "Experiment", "Factor", "SweepOptions", "SweepOutcome", "default_workers",
            "load_experiment", "read_results", "run_sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -22,8 +22,8 @@ from ..files.fields import Reader
 from ..files.fields import kind as _kind
 from ..files.formats import EXPERIMENT_FORMAT as FORMAT
 from ..files.yamlsafe import read_yaml
+from ..params import MAX_REPLICATIONS
 from ..scenario import Case, list_case_files, load_scenario, scenarios_root
-from ..simulate import MAX_REPLICATIONS
 from ..statistics import DEFAULT_SWEEP_STATISTICS, SWEEP_STATISTICS
 from .design import design_size
 from .factors import ALL_PARAMETERS, MAX_LEVELS, ExperimentReader, check_factors, factor_names, read_vary
@@ -39,7 +39,7 @@ DEFAULT_FIGURES = DEFAULT_SWEEP_STATISTICS
 PER_REPLICATION = "per_replication"
 
 MAX_POINTS = 50_000_000  # points of a sweep (scenarios x design points)
-MAX_SAMPLED_POINTS = 1_000_000  # sampled designs hold their sample matrix in memory
+MAX_SAMPLED_POINTS = 1_000_000  # a Latin hypercube holds its sample matrix in memory (8 bytes per factor and point)
 MAX_CHUNK_POINTS = 100_000
 CHUNK_RUNS = 50_000  # default chunk: about this many runs (points x replications), at most 1,000 points
 SCENARIO_SETS = ("historical", "all")

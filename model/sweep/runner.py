@@ -225,8 +225,8 @@ class _Session:
             self.last_save = time.monotonic()
 
     def points_of(self, chunk: int) -> list[Point]:
-        size = self.exp.design_points
-        return [(i, self.design.values(i % size)) for i in self.exp.chunk_range(chunk)]
+        size, indices = self.exp.design_points, self.exp.chunk_range(chunk)
+        return list(zip(indices, self.design.values_of([i % size for i in indices]), strict=True))
 
     def on_report(self, rep: ChunkReport) -> None:
         self.done.add(rep.chunk)
