@@ -66,7 +66,8 @@ def days_to_decision(outcome: np.ndarray, lead_support: np.ndarray, delays: np.n
                      readiness: float, p: Parameters) -> np.ndarray:
     """Days from the request to the decision: quick when the lead state is keen, plus the days each
     delaying member withholds consent, plus time lost on rungs that failed, plus mobilisation time
-    without a ready force. Casebook: hours in 2022; about three days in 2010, Belarus delaying."""
+    without a ready force. Hours in 2022 ([@aboutlyrics-2022-csto-consultations]); about three days in 2010
+    ([@kremlin-8043]), Belarus delaying ([@asbarez-2010-csto-not-to-send-peacekeepers])."""
     keen = np.exp(-p.urgency * np.clip(lead_support, 0.0, None))
     mobilise = (outcome == Level.DEPLOYMENT) * (1.0 - readiness) * p.delay_days
     days = p.base_days * keen + delays + failed_rungs * p.delay_days / 2.0 + mobilise
@@ -78,7 +79,7 @@ def troop_contributions(severity: np.ndarray, force: float, pledges: np.ndarray,
     """Troops per member on a deployment: the force sent grows with severity; each member's share
     follows its pledge to the collective force, its interest in the region, and its stance (a member
     that only acquiesces sends a symbolic unit). ``interest`` is (n,) or (R, n). S002: Russia about 75%
-    of the troops in 2022; casebook: the planned shares of the rapid reaction force."""
+    of the troops in 2022; [@data-minsk-2009-11-11]: the planned shares of the rapid reaction force."""
     total = force * p.force_fraction * severity
     weight = pledges[None, :] * interest * np.select(
         [stance == Stance.SUPPORT, stance >= Stance.DELAY], [1.0, mech.per_row(p.symbolic_share)], 0.0)

@@ -6,9 +6,7 @@ value per replication when many points run side by side: ``model.params.Paramete
 parameter meets an (R, 3) array of positions it goes through :func:`per_row`. Agents call them
 (``model/agents.py``); nothing here holds state or draws random numbers.
 
-Sources (``../shared/seeds``): S000 = 000_a8c39003d716961a.txt, S001 = 001_308f2ab2fe95bd98.txt,
-S002 = 002_2595c29e2c72a739.txt, S003 = 003_00bf5db6d23d98be.txt, S004 = 004_5008ab19a8e9229f.txt;
-``casebook`` = ../shared/casebook.md.
+Sources are cited by key: ``docs/bibliography.yaml`` (S000-S004 are the five seed articles).
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ REGIME_THREAT = {"none": 0.0, "protests": 0.4, "uprising": 0.8, "overthrown": 1.
 #: How much a regime type fears contagion of popular uprisings (S001, S003; S003 on Armenia's
 #: Pashinyan, "who himself came to power after widespread street protests").
 REGIME_INSECURITY = {"consolidated_autocracy": 1.0, "electoral_autocracy": 0.8, "hybrid": 0.5, "democratising": 0.2}
-#: Legitimacy deficit of the requesting government (casebook: interim government after an
+#: Legitimacy deficit of the requesting government ([@udf-30670]: interim government after an
 #: unconstitutional change, Kyrgyzstan 2010).
 LEGITIMACY_DEFICIT = {"constitutional": 0.0, "contested": 0.4, "interim": 0.7}
 #: The lead state's reluctance to act against the adversary, by its relation to it (S002: Russia
@@ -37,7 +35,7 @@ COMMITMENTS = {"none": 0.0, "moderate": 0.5, "major": 1.0}
 def crisis_severity(deaths: np.ndarray | float, scope: str, deaths_full: float, floor: float = 0.0) -> np.ndarray:
     """Severity in [0, 1]: the log of the death toll at the request, saturating at ``deaths_full``, above a
     ``floor`` (a threat massing at the border before anyone is killed is not nothing), times the
-    crisis's scope. Model assumption, coded from the casebook's facts."""
+    crisis's scope. Model assumption, coded from the case files' facts."""
     base = np.clip(np.log1p(np.asarray(deaths, dtype=float)) / np.log1p(deaths_full), 0.0, 1.0)
     return (floor + (1.0 - floor) * base) * SCOPE_WEIGHT[scope]
 
@@ -178,7 +176,7 @@ def cross_pressure(tie_to_adversary: float, tie_to_patrons: float, sidetaking: f
 
 def legitimacy_cost(deficit: float, regime_insecurity: float, intrusiveness: float, *, w_legitimacy: float) -> float:
     """Cost of propping up a government of doubtful legitimacy, felt most by regimes that fear
-    revolutions (they do not reward one). Casebook: the May 2010 informal summit called the change
+    revolutions (they do not reward one). [@udf-30670]: the May 2010 informal summit called the change
     of power in Kyrgyzstan unconstitutional; S001."""
     return w_legitimacy * deficit * regime_insecurity * intrusiveness
 
@@ -232,7 +230,7 @@ def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull:
     """One round of simultaneous revision: anchored on the member's own assessment, pulled toward the
     lead state's last position by ``pull`` (influence x dependence) and toward the other members'
     mean by ``peer_weight``. The three weights always sum to one (scaled down when ``pull + peer_weight``
-    exceeds one). Friedkin & Johnsen (1990) opinion dynamics; S001 (decisions largely influenced by
+    exceeds one). Friedkin & Johnsen (1990) [@friedkin-johnsen-1990] opinion dynamics; S001 (decisions largely influenced by
     Moscow), S003 (Russia's influence over Armenia and Belarus)."""
     pull, peer_weight = (per_row(w) for w in revision_weights(pull, peer_weight))
     return (1.0 - pull - peer_weight) * own + pull * lead + peer_weight * peers
@@ -249,7 +247,8 @@ def revision_weights(pull: np.ndarray | float, peer_weight: np.ndarray | float) 
 def stance_from_utility(utility: np.ndarray, objection_threshold: float, delay_threshold: float) -> np.ndarray:
     """Stance on a tabled measure: support above zero; formal objection below minus the objection
     threshold; a delay between minus that and minus the delay threshold; otherwise acquiescence.
-    Casebook: consensus in practice means 'no formal objection'; Belarus delayed in 2010."""
+    Consensus in practice means 'no formal objection' ([@armenianclub-2009-crrf-without-belarus], [@rferl-32697282]);
+    Belarus delayed in 2010 ([@asbarez-2010-csto-not-to-send-peacekeepers])."""
     out = np.full(np.shape(utility), 2, dtype=np.int8)  # Stance.ACQUIESCE
     out[utility > 0] = 3  # SUPPORT
     out[utility < -delay_threshold] = 1  # DELAY

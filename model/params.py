@@ -3,9 +3,7 @@
 Parameters are shared by every case; a case file never sets them. ``--set NAME=VALUE`` on the command
 line and the sweep engine change them through :meth:`Parameters.replace`, which checks the bounds.
 
-Seeds are cited by file name (``../shared/seeds``): S000 = 000_a8c39003d716961a.txt,
-S001 = 001_308f2ab2fe95bd98.txt, S002 = 002_2595c29e2c72a739.txt, S003 = 003_00bf5db6d23d98be.txt,
-S004 = 004_5008ab19a8e9229f.txt.
+Sources are cited by key: ``docs/bibliography.yaml`` (S000-S004 are the five seed articles).
 """
 
 from __future__ import annotations
@@ -104,7 +102,7 @@ class Parameters:
         'Model assumption: severity grows with the log of the death toll.',
         prior=(200.0, 5000.0),
         prior_reason=('Saturation between the hundreds killed in Osh 2010 and Kazakhstan 2022 and the thousands in '
-                      'Karabakh 2020 (casebook, case files).'),
+                      'Karabakh 2020 (case files).'),
     )
     w_obligation: float = param(
         0.5, 0.0, 3.0,
@@ -195,7 +193,7 @@ class Parameters:
     w_legitimacy: float = param(
         0.6, 0.0, 3.0,
         'Cost of backing a government of doubtful legitimacy, for regimes that fear revolutions.',
-        "S001: Kyrgyzstan 2010 'political unrest and regime change'; casebook: interim government.",
+        "S001: Kyrgyzstan 2010 'political unrest and regime change'; [@udf-30670]: interim government.",
         prior=(0.0, 1.5),
         prior_reason='Weight relative to action_cost = 1: none to one and a half (S001 gives the direction only).',
     )
@@ -219,9 +217,10 @@ class Parameters:
     peer_weight: float = param(
         0.1, 0.0, 0.5,
         "Weight of the other members' mean position in each member's revision per round.",
-        'Friedkin & Johnsen (1990) opinion dynamics with stubbornness; model assumption.',
+        'Friedkin & Johnsen (1990) [@friedkin-johnsen-1990] opinion dynamics with stubbornness; model assumption.',
         prior=(0.0, 0.3),
-        prior_reason=('Friedkin & Johnsen (1990): stubborn actors keep most weight on their own view; at most 0.3 on '
+        prior_reason=('Friedkin & Johnsen (1990) [@friedkin-johnsen-1990]: stubborn actors keep most weight on their own '
+                      'view; at most 0.3 on '
                       'peers.'),
     )
     rounds: int = param(
@@ -242,43 +241,49 @@ class Parameters:
     objection_threshold: float = param(
         0.45, 0.0, 3.0,
         'A member formally objects to a measure whose utility is below minus this value.',
-        "casebook: consensus means 'no formal objection'.",
+        "[@asbarez-2010-csto-not-to-send-peacekeepers], [@armenianclub-2009-crrf-without-belarus], [@rferl-32697282]: "
+        "consensus means 'no formal objection'.",
         prior=(0.1, 1.5),
-        prior_reason='casebook: a formal objection is rare and costly; a tenth to one and a half times action_cost.',
+        prior_reason=('[@asbarez-2010-csto-not-to-send-peacekeepers], [@armenianclub-2009-crrf-without-belarus], '
+                      '[@rferl-32697282]: a formal objection is rare and costly; a tenth to one and a half times '
+                      'action_cost.'),
     )
     delay_threshold: float = param(
         0.1, 0.0, 3.0,
         'A member that does not object delays its consent when utility is below minus this value.',
-        'casebook: Belarus delayed its consent by days (June 2010).',
+        '[@asbarez-2010-csto-not-to-send-peacekeepers]: Belarus delayed its consent by days (June 2010).',
         prior=(0.0, 0.5),
-        prior_reason=('casebook: delays (Belarus 2010) come from members only mildly opposed: up to half of '
-                      'action_cost.'),
+        prior_reason=('[@asbarez-2010-csto-not-to-send-peacekeepers]: delays (Belarus 2010) come from members only mildly '
+                      'opposed: up to half of action_cost.'),
     )
     # --- timing and forces -------------------------------------------------------------------------
     base_days: float = param(
         4.0, 0.0, 30.0,
         'Days from request to decision when the lead state is indifferent and nobody delays.',
-        'casebook: about three days in June 2010 (request 11-12 June, decision 14 June), when Russia was lukewarm; '
-        'with its keenness then (urgency) this gives about two days.',
+        '[@eurasianet-2010-russia-turns-down], [@kremlin-8043]: about three days in June 2010 (request 11-12 June, '
+        'decision 14 June), when Russia was lukewarm; with its keenness then (urgency) this gives about two days.',
         prior=(1.0, 8.0),
-        prior_reason=('casebook: about three days in June 2010, under a day in 2022: one to eight days when Russia is '
+        prior_reason=('[@eurasianet-2010-russia-turns-down], [@kremlin-8043], [@aboutlyrics-2022-csto-consultations]: '
+                      'about three days in June 2010, under a day in 2022: one to eight days when Russia is '
                       'indifferent.'),
     )
     urgency: float = param(
         2.0, 0.0, 10.0,
         "How fast the lead state's keenness for the measure shortens the deliberation (per unit of utility).",
-        'casebook: Kazakhstan 2022, agreement within hours of the request.',
+        '[@aboutlyrics-2022-csto-consultations], [@urdupoint-2022-1442241]: Kazakhstan 2022, agreement within hours of '
+        'the request.',
         prior=(0.5, 5.0),
-        prior_reason=('casebook: agreement within hours in 2022 and in days in 2010: keenness shortens the time by '
-                      'e^-0.5 to e^-5 per unit of utility.'),
+        prior_reason=('[@aboutlyrics-2022-csto-consultations], [@kremlin-8043]: agreement within hours in 2022 and in days '
+                      'in 2010: keenness shortens the time by e^-0.5 to e^-5 per unit of utility.'),
     )
     delay_days: float = param(
         1.5, 0.0, 10.0,
         'Mean days added by each delaying member (exponentially distributed); half of it per rung that failed, '
         'and (1 - readiness) of it for mobilising a deployment.',
-        'casebook: Belarus delayed by days (June 2010).',
+        '[@asbarez-2010-csto-not-to-send-peacekeepers]: Belarus delayed by days (June 2010).',
         prior=(0.5, 4.0),
-        prior_reason="casebook: Belarus delayed its consent 'by days' in 2010: half a day to four days.",
+        prior_reason=("[@asbarez-2010-csto-not-to-send-peacekeepers]: Belarus delayed its consent 'by days' in 2010: "
+                      "half a day to four days."),
     )
     force_fraction: float = param(
         0.2, 0.0, 1.0,

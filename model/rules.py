@@ -57,7 +57,8 @@ def _in_favour(stances: np.ndarray) -> np.ndarray:
 
 @register("consensus",
           description="Passes when no member formally objects; silence and delay are consent (the default).",
-          source="CSTO Charter Art. 12 (001_308f2ab2fe95bd98.txt); casebook: 'no formal objection'",
+          source=("csto-charter-2002 Art. 12; S001; asbarez-2010-csto-not-to-send-peacekeepers; "
+                  "armenianclub-2009-crrf-without-belarus; rferl-32697282"),
           veto_players="every member")
 def consensus(b: Ballot) -> np.ndarray:
     return ~np.any(b.stances == Stance.OBJECT, axis=1)
@@ -81,7 +82,7 @@ def simple_majority(b: Ballot) -> np.ndarray:
 
 @register("qualified_majority_budget",
           description="Passes when members paying at least two thirds of the budget vote for.",
-          source="counterfactual rule; budget shares from 002_2595c29e2c72a739.txt",
+          source="counterfactual rule; S002 (budget shares)",
           veto_players="any coalition holding more than a third of the budget", threshold=2 / 3,
           weights="budget share")
 def qualified_majority_budget(b: Ballot) -> np.ndarray:
@@ -91,7 +92,7 @@ def qualified_majority_budget(b: Ballot) -> np.ndarray:
 
 @register("lead_state_alone",
           description="The lead state (Russia in the CSTO) decides alone: passes when it supports.",
-          source="counterfactual rule; 001_308f2ab2fe95bd98.txt (Russia's 95% of military spending)",
+          source="counterfactual rule; S001 (Russia's 95% of military spending)",
           veto_players="the lead state")
 def lead_state_alone(b: Ballot) -> np.ndarray:
     if not b.is_lead.any():

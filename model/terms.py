@@ -9,13 +9,13 @@ the cost terms`` (docs/ODD.md 7.13). Each term has
 - ``kind``: ``benefit`` (a component of the stake), ``cost`` (of one measure) or ``role`` (a reason that
   comes from the member's role, not from a computed term);
 - who bears it (``bearer`` in words, ``roles``: the roles in the case that bear it; the others get 0);
-- ``source``: the seed text or casebook entry behind it (as in the mechanisms' docstrings);
+- ``source``: the sources behind it, as keys of ``docs/bibliography.yaml`` (as in the mechanisms' docstrings);
 - ``compute``: a benefit term maps a :class:`Situation` to an array over replications, a cost term maps a
   situation and a measure to a number (an array over replications when a parameter it uses differs between
   replications, as when many points run side by side); role terms compute nothing.
 
 The order of registration fixes the reason codes written in results: a new term goes at the end.
-Sources: S000 to S004 are the seed texts named in ``model/mechanisms.py``; ``casebook`` = ../shared/casebook.md.
+Sources are cited by key: ``docs/bibliography.yaml`` (S000-S004 are the five seed articles).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def register(name: str, *, kind: str, source: str, bearer: str = "every member",
 # --- roles: reasons that come from a member's role ---------------------------------------------------
 
 register("requester", kind="role", bearer="the requester", roles=frozenset({"requester"}),
-         source="casebook: the requester supports what it asked for")(None)
+         source="model assumption: the requester supports what it asked for")(None)
 register("party to the conflict", kind="role", bearer="a party to the conflict", roles=frozenset({"party"}),
          source="S002: forces are not used between members; a party objects to taking sides")(None)
 register("lead state's influence", kind="role", bearer="a member pulled by the lead state", roles=frozenset({"member"}),
@@ -165,7 +165,7 @@ def cross_pressure(s: Situation, measure: Measure) -> float:
     return mech.cross_pressure(*ties, measure.sidetaking, w_cross_pressure=s.params.w_cross_pressure)
 
 
-@register("doubtful legitimacy", kind="cost", source="casebook (the May 2010 informal summit); S001")
+@register("doubtful legitimacy", kind="cost", source="[@udf-30670] (the May 2010 informal summit); S001")
 def doubtful_legitimacy(s: Situation, measure: Measure) -> float:
     return mech.legitimacy_cost(s.crisis.legitimacy_deficit, s.insecurity, measure.intrusiveness,
                                 w_legitimacy=s.params.w_legitimacy)

@@ -131,7 +131,7 @@ DEATHS = "facts.threat.deaths"
 HISTORICAL = [
     # -- unknown keys
     pytest.param({"colour": "red"}, "colour", "unknown key", "format, id, title", id="unknown-top-key"),
-    pytest.param({"facts.threat.colour": {"value": "red", "source": "casebook"}}, "facts.threat.colour",
+    pytest.param({"facts.threat.colour": {"value": "red", "source": "S002"}}, "facts.threat.colour",
                  "unknown key", "origin", id="unknown-fact"),
     pytest.param({"facts.threat.origin.certainty": "high"}, "facts.threat.origin.certainty", "unknown key",
                  "source, value, range, note", id="unknown-key-in-fact"),
@@ -143,9 +143,9 @@ HISTORICAL = [
     pytest.param({"title": DELETE}, "title", "missing", None, id="missing-title"),
     pytest.param({"facts.threat.origin": DELETE}, "facts.threat.origin", "missing", None, id="missing-fact"),
     pytest.param({"facts.threat.origin.source": DELETE}, "facts.threat.origin.source",
-                 "every fact needs a source", "a seed's file name", id="fact-without-source"),
+                 "every fact needs a source", "keys of docs/bibliography.yaml", id="fact-without-source"),
     pytest.param({"facts.threat.origin.source": ""}, "facts.threat.origin.source", "expected a non-empty string",
-                 "a seed's file name", id="fact-with-empty-source"),
+                 "keys of docs/bibliography.yaml", id="fact-with-empty-source"),
     pytest.param({"observed.contributions.Russia.source": DELETE}, "observed.contributions.Russia.source",
                  "every fact needs a source", None, id="contribution-without-source"),
     pytest.param({"disagreements[0].source": DELETE}, "disagreements[0].source", "missing", None,
@@ -220,7 +220,7 @@ HISTORICAL = [
                  "Armenia, Belarus", id="party-unknown-member"),
     pytest.param({"facts.threat.parties.value": ["Uzbekistan"]}, "facts.threat.parties.value", "is not allowed",
                  "Tajikistan", id="party-not-member-that-year"),
-    pytest.param({"observed.contributions.Uzbekistan": {"value": 10, "source": "casebook"}},
+    pytest.param({"observed.contributions.Uzbekistan": {"value": 10, "source": "S002"}},
                  "observed.contributions.Uzbekistan", "unknown key", "Kazakhstan", id="contribution-non-member"),
     pytest.param({"observed.outcome.value": "victory"}, "observed.outcome.value", "is not allowed",
                  "none, consultations, assistance, deployment", id="unknown-outcome"),
@@ -236,15 +236,15 @@ HISTORICAL = [
     # -- what a historical file may not hold
     pytest.param({"overrides": {"perceptions": {"Russia": {"stake_shift": 1, "source": "what if"}}}}, "overrides",
                  "overrides are not allowed", "what-if files", id="historical-with-overrides"),
-    pytest.param({"facts.lead_state.strategic_value": {"value": 0.8, "source": "casebook"}},
+    pytest.param({"facts.lead_state.strategic_value": {"value": 0.8, "source": "S002"}},
                  "facts.lead_state.strategic_value", "a what-if lever", "what-if files only",
                  id="historical-with-whatif-fact"),
     # -- ranges
     pytest.param({f"{DEATHS}.range": [230, 20]}, f"{DEATHS}.range", "low 230 is above high 20", "low <= high",
                  id="range-low-above-high"),
-    pytest.param({"facts.threat.origin": {"range": [0, 1], "source": "casebook"}}, "facts.threat.origin.range",
+    pytest.param({"facts.threat.origin": {"range": [0, 1], "source": "S002"}}, "facts.threat.origin.range",
                  "only numeric facts take a range", "threat.deaths", id="range-on-categorical"),
-    pytest.param({"facts.request.by": {"range": [0, 1], "source": "casebook"}}, "facts.request.by.range",
+    pytest.param({"facts.request.by": {"range": [0, 1], "source": "S002"}}, "facts.request.by.range",
                  "only numeric facts take a range", None, id="range-on-requester"),
 ]
 
@@ -269,7 +269,7 @@ def test_historical_case_cli(write_case, case_data, tmp_path, capsys, changes, f
 
 PERCEPTIONS = "overrides.perceptions"
 WHATIF = [
-    pytest.param({"observed": {"outcome": {"value": "deployment", "source": "casebook"}}}, "observed",
+    pytest.param({"observed": {"outcome": {"value": "deployment", "source": "S002"}}}, "observed",
                  "only historical cases record an observed outcome", "no observed", id="whatif-with-observed"),
     pytest.param({"facts.lead_state.strategic_value.value": 1.5}, "facts.lead_state.strategic_value.value",
                  "1.5 is out of range", "0 to 1", id="strategic-value-above-1"),
@@ -377,7 +377,7 @@ def test_organisation_file_is_not_yaml(write_case, write_organisation, case_data
 # --------------------------------------------------------------------------------------------------
 
 TITLE = 'title: "Kazakhstan, January 2022"'
-TERRITORY = 'territory: {value: de_jure, source: "casebook"}'
+TERRITORY = 'territory: {value: de_jure, source: "aboutlyrics-2022-csto-consultations; urdupoint-2022-1442241"}'
 
 
 def _replace(old: str, new: str) -> Callable[[str], str]:
@@ -398,25 +398,25 @@ YAML_TEXT = [
                  id="unclosed-quote"),
     pytest.param(_replace("kind: historical", "kind: historical\n\tdate: 2022"), r"line \d+", "malformed YAML",
                  None, id="tab-indent"),
-    pytest.param(_replace(TITLE, "title: !!python/object/apply:os.system ['echo PWNED']"), "line 6",
+    pytest.param(_replace(TITLE, "title: !!python/object/apply:os.system ['echo PWNED']"), "line 4",
                  "YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' would construct an object",
                  "plain YAML", id="python-object-apply-tag"),
-    pytest.param(_replace(TITLE, "title: !!python/name:os.system ''"), "line 6", "would construct an object",
+    pytest.param(_replace(TITLE, "title: !!python/name:os.system ''"), "line 4", "would construct an object",
                  "plain YAML", id="python-name-tag"),
-    pytest.param(_replace(TITLE, "title: !custom {a: 1}"), "line 6", "YAML tag '!custom' would construct an object",
+    pytest.param(_replace(TITLE, "title: !custom {a: 1}"), "line 4", "YAML tag '!custom' would construct an object",
                  None, id="local-tag"),
     pytest.param(_append("kind: what-if\n"), r"line \d+", "duplicate key 'kind'", "unique", id="duplicate-top-key"),
-    pytest.param(_replace(TERRITORY, TERRITORY + "\n    territory: {value: contested, source: casebook}"),
-                 "line 41", "duplicate key 'territory'", None, id="duplicate-fact"),
-    pytest.param(_replace(TERRITORY, "territory: {value: de_jure, source: casebook, source: S002}"), "line 40",
+    pytest.param(_replace(TERRITORY, TERRITORY + "\n    territory: {value: contested, source: S004}"),
+                 "line 39", "duplicate key 'territory'", None, id="duplicate-fact"),
+    pytest.param(_replace(TERRITORY, "territory: {value: de_jure, source: S004, source: S002}"), "line 38",
                  "duplicate key 'source'", None, id="duplicate-source"),
     pytest.param(lambda t: _replace(TERRITORY, "territory: {value: de_jure, source: *t}")(
-        _replace(TITLE, 'title: &t "Kazakhstan, January 2022"')(t)), "line 40", "aliases (*name) are not allowed",
+        _replace(TITLE, 'title: &t "Kazakhstan, January 2022"')(t)), "line 38", "aliases (*name) are not allowed",
         None, id="alias"),
     pytest.param(_append("lol: &a [x, x]\nlol2: &b [*a, *a, *a, *a, *a, *a]\nlol3: [*b, *b, *b, *b, *b]\n"),
                  r"line \d+", "aliases", None, id="billion-laughs"),
     pytest.param(_append("? [a, b]\n: 1\n"), r"line \d+", "a list as a mapping key", None, id="unhashable-key"),
-    pytest.param(_replace('date: "2022-01-05"', "date: 2022-02-30"), "line 9", "cannot be read", None,
+    pytest.param(_replace('date: "2022-01-05"', "date: 2022-02-30"), "line 7", "cannot be read", None,
                  id="impossible-yaml-date"),
     pytest.param(_replace("range: [20, 230]", "value: " + "9" * 5000), r"line \d+", "cannot be read", None,
                  id="integer-of-5000-digits"),
@@ -752,7 +752,7 @@ def _console_script() -> list[str]:
 
 SUBPROCESS: dict[str, tuple[Callable[[str], str], list[str], str]] = {
     "python-tag": (_replace(TITLE, "title: !!python/object/apply:os.system ['echo PWNED']"), [],
-                   "case.yaml: line 6: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' would construct"),
+                   "case.yaml: line 4: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' would construct"),
     "deep-nesting": (_append("deep: " + "[" * 5000 + "]" * 5000 + "\n"), [], "case.yaml: YAML: nested too deeply"),
     "absurd-replications": (lambda t: t, ["-n", "1000000000000"],
                             "command line: --replications: 1000000000000 is out of range"),

@@ -139,7 +139,7 @@ def test_the_core_imports_no_module_above_it_and_has_no_cycle():
         visit(m, ())
 
 
-# --- the casebook's explanations, one mechanism each ----------------------------------------------
+# --- the training cases' explanations, one mechanism each ----------------------------------------------
 
 def outcome_share(case, level, n=2000, seed=11, **kw):
     res = simulate(case, n, seed, **kw)

@@ -184,9 +184,9 @@ def test_quote_and_cap():
 
 
 @pytest.mark.parametrize(("field", "value", "allowed"), [
-    ("facts.threat.deaths", {"range": [float("nan"), 230], "source": "casebook"}, "a number from 0 to 1e+07"),
-    ("observed.days_to_decision", {"range": [float("nan"), 1], "source": "casebook"}, "a number from 0 to 10000"),
-    ("observed.contributions.Russia", {"range": [1, float("inf")], "source": "casebook"}, "a number from 0 to 1e+07"),
+    ("facts.threat.deaths", {"range": [float("nan"), 230], "source": "S002"}, "a number from 0 to 1e+07"),
+    ("observed.days_to_decision", {"range": [float("nan"), 1], "source": "S002"}, "a number from 0 to 10000"),
+    ("observed.contributions.Russia", {"range": [1, float("inf")], "source": "S002"}, "a number from 0 to 1e+07"),
 ])
 def test_a_hint_gives_the_real_bounds(write_case, case_data, field, value, allowed):
     node = case_data

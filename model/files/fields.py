@@ -75,9 +75,9 @@ class Reader:
     def source(self, node: dict[str, Any], path: str) -> str:
         if "source" not in node:
             raise self.fail(join(path, "source"), "missing: every fact needs a source",
-                            "a seed's file name, 'casebook' or an address")
+                            "keys of docs/bibliography.yaml, each optionally with a locator, or a marker")
         return self.string(node["source"], join(path, "source"),
-                           allowed="a seed's file name, 'casebook' or an address")
+                           allowed="keys of docs/bibliography.yaml, each optionally with a locator, or a marker")
 
 
 def join(path: str, key: str) -> str:
