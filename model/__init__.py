@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .files.formats import VERSION
+from .lazy import exports
 
 if TYPE_CHECKING:
     from .ladder import LEVELS, Level, Stance
@@ -43,16 +43,7 @@ __all__ = ["LEVELS", "RULES", "SPECS", "CouncilModel", "Level", "Parameters", "S
 __version__ = VERSION
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_PUBLIC[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = exports(__name__, _PUBLIC, globals())
 
 
 class _Package(types.ModuleType):

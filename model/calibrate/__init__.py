@@ -15,8 +15,7 @@ The method and the measured results are in ``docs/validation.md``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy import exports
 
 #: The calibration's defaults and bounds (here, so that the command line reads them without loading the engine).
 DEFAULT_SEED = 20021007  # the CSTO Charter was signed on 7 October 2002
@@ -31,14 +30,4 @@ _PUBLIC = {"Setup": ".abc", "Target": ".abc", "calibrate": ".abc", "read_posteri
 
 __all__ = ["Setup", "Target", "brier_deployment", "calibrate", "read_posterior", "rps", "simulate_posterior"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_PUBLIC[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = exports(__name__, _PUBLIC, globals())

@@ -23,8 +23,7 @@ The format is documented in ``docs/sweeps.md``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy import exports
 
 #: The public names, loaded on first use (PEP 562): reading an experiment file does not start the engine.
 _PUBLIC = {"default_workers": ".backends", "Experiment": ".experiment", "load_experiment": ".experiment",
@@ -34,14 +33,4 @@ _PUBLIC = {"default_workers": ".backends", "Experiment": ".experiment", "load_ex
 __all__ = ["DesignSpec", "Distribution", "Experiment", "Factor", "SweepOptions", "SweepOutcome", "default_workers",
            "load_experiment", "read_results", "run_sweep"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_PUBLIC[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = exports(__name__, _PUBLIC, globals())
