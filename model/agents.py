@@ -16,7 +16,7 @@ import numpy as np
 
 from . import mechanisms as mech
 from .crisis import Crisis
-from .ladder import Stance
+from .ladder import MEASURES, Stance
 from .params import Parameters
 from .terms import BENEFIT_REASONS as BENEFIT_REASONS
 from .terms import BENEFITS, COSTS, REASON_CODE, Situation
@@ -57,8 +57,8 @@ class MemberState(mesa.Agent):
         self.role = role
         self.pull = 0.0  # how far the lead state's position pulls this member per round
         self.interest = 0.0  # interest in the requester's region (1 inside it)
-        self.own: np.ndarray  # (replications, 3) own utility of each measure
-        self.position: np.ndarray  # (replications, 3) current position, revised each round
+        self.own: np.ndarray  # (replications, measures) own utility of each measure
+        self.position: np.ndarray  # (replications, measures) current position, revised each round
         self._next: np.ndarray
         self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
         #: Cost of each measure by term, (3, len(COST_REASONS)); None when a parameter of a cost term differs
@@ -86,7 +86,7 @@ class MemberState(mesa.Agent):
         self.own = np.stack([mech.measure_utility(stake, m.benefit, t.sum(axis=-1))
                              for t, m in zip(costs, measures, strict=True)], axis=1)
         if self.role == "requester":
-            unasked = np.arange(1, 4) > crisis.requested
+            unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
             self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what it asked for
             self.own[:, unasked] = mech.per_row(-(p.objection_threshold + 1.0))  # and objects to what it did not
         elif self.role == "party":
@@ -133,8 +133,8 @@ class MemberState(mesa.Agent):
             return np.full(stance.shape, REASON_CODE["requester"], dtype=np.int8)
         if self.role == "party":
             return np.full(stance.shape, REASON_CODE["party to the conflict"], dtype=np.int8)
-        idx = np.clip(level, 1, 3) - 1
-        dominant = np.broadcast_to(self.dominant_cost, (len(idx), 3))
+        idx = np.clip(level, 1, len(MEASURES)) - 1
+        dominant = np.broadcast_to(self.dominant_cost, (len(idx), len(MEASURES)))
         best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]
         own_stance = mech.stance_from_utility(self.own[np.arange(len(idx)), idx],
                                               self.model.params.objection_threshold,

@@ -12,15 +12,13 @@ import numpy as np
 
 from . import mechanisms as mech
 from .crisis import Crisis
-from .ladder import Level, Stance
+from .ladder import RUNGS, Level, Stance
 from .params import Parameters
 from .rules import Ballot, DecisionRule
 
 if TYPE_CHECKING:
     from .scenario import MemberProfile
 
-#: The rungs voted on, from the top down.
-RUNGS: tuple[int, ...] = (int(Level.DEPLOYMENT), int(Level.ASSISTANCE), int(Level.CONSULTATIONS))
 
 
 class Voter(Protocol):
@@ -162,7 +160,7 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     reason = np.stack([m.reasons(requested, stance[:, i]) for i, m in enumerate(members)], axis=1)
     del requested
 
-    lead_support = (members[lead_index].position[np.arange(R), np.clip(outcome, 1, 3) - 1]
+    lead_support = (members[lead_index].position[np.arange(R), np.clip(outcome, 1, len(RUNGS)) - 1]
                     if lead_index is not None else np.zeros(R))
     days = days_to_decision(outcome, lead_support, vote.delays, vote.failed, crisis.readiness, p)
     del lead_support

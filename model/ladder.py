@@ -10,12 +10,24 @@ class Level(IntEnum):
 
     NONE = 0
     CONSULTATIONS = 1  # joint consultations (Treaty Art. 2)
-    ASSISTANCE = 2  # a mission, equipment, advisers
-    DEPLOYMENT = 3  # troops (Treaty Art. 4)
+    MISSION = 2  # a neutral monitoring, observer or fact-finding mission: takes no side
+    ASSISTANCE = 3  # military-technical aid: equipment, arms, advisers, logistics
+    DEPLOYMENT = 4  # troops (Treaty Art. 4)
 
 
 LEVELS: tuple[str, ...] = tuple(level.name.lower() for level in Level)
 MEASURES: tuple[str, ...] = LEVELS[1:]
+#: The rungs voted on, from the top down.
+RUNGS: tuple[int, ...] = tuple(int(level) for level in reversed(Level) if level > Level.NONE)
+
+#: The ladder of case files and results before the neutral mission was a rung of its own: a mission and
+#: military-technical aid were both ``assistance`` (docs/ODD.md, "The ladder"). Scores are reported on both.
+OLD_LEVELS: tuple[str, ...] = ("none", "consultations", "assistance", "deployment")
+
+
+def to_old_ladder(name: str) -> str:
+    """A rung's name on the old four-rung ladder: ``mission`` becomes ``assistance``, the others stay."""
+    return "assistance" if name == "mission" else name
 
 
 class Stance(IntEnum):
@@ -29,3 +41,14 @@ class Stance(IntEnum):
 
 
 STANCES: tuple[str, ...] = tuple(s.name.lower() for s in Stance if s >= 0)
+
+
+#: The reasons a member may give for its stance: its role, or the dominant term of its utility (the terms'
+#: registry, model/terms.py, checks at import that it registers exactly these, in this order; results write
+#: their codes in this order). Case files record the sources' reasons in these words (``observed.reasons``).
+REASON_NAMES: tuple[str, ...] = (
+    "requester", "party to the conflict", "lead state's influence",
+    "regional threat", "shared border", "spillover", "regime contagion", "treaty obligation", "strategic value",
+    "cost of action", "no legal mandate", "sovereignty precedent", "cross-pressure", "doubtful legitimacy",
+    "no ready force", "courted adversary", "competing commitments",
+)

@@ -157,15 +157,13 @@ def format_run(res: SimulationResult) -> str:
 
 def format_trace(res: SimulationResult) -> str:
     from .agents import REASONS
-    from .ladder import STANCES
+    from .ladder import MEASURES, STANCES
 
-    lines = ["", "trace of replication 0: each member's position (utility) on consultations / assistance / "
-             "deployment"]
+    lines = ["", "trace of replication 0: each member's position (utility) on " + " / ".join(MEASURES)]
     for rnd, positions in enumerate(res.trace or []):
         lines.append(f"  round {rnd}" + (" (own assessment)" if rnd == 0 else ""))
         for m in res.members:
-            c, a, dpl = positions[m]
-            lines.append(f"    {m:<11} {c:+7.3f} {a:+7.3f} {dpl:+7.3f}")
+            lines.append(f"    {m:<11} " + " ".join(f"{u:+7.3f}" for u in positions[m]))
     lines.append(f"  outcome: {LEVELS[int(res.outcome[0])]}")
     for i, m in enumerate(res.members):
         s = int(res.stance[0, i])

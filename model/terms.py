@@ -28,7 +28,7 @@ import numpy as np
 
 from . import mechanisms as mech
 from .crisis import ROLES, Crisis
-from .ladder import Level
+from .ladder import REASON_NAMES, Level
 from .params import Parameters
 
 if TYPE_CHECKING:
@@ -205,3 +205,5 @@ REASONS: tuple[str, ...] = tuple(TERMS)
 BENEFIT_REASONS: tuple[str, ...] = tuple(t.name for t in BENEFITS)
 COST_REASONS: tuple[str, ...] = tuple(t.name for t in COSTS)
 REASON_CODE: dict[str, int] = {name: i for i, name in enumerate(REASONS)}
+if REASONS != REASON_NAMES:  # the vocabulary case files use (model/ladder.py) is this registry's
+    raise ValueError(f"terms: the registry's reasons {REASONS} differ from ladder.REASON_NAMES")

@@ -113,11 +113,11 @@ def run_internals(case: Case, replications: int, seed: int, params: Parameters |
 
 
 def with_stance(stances: dict[int, np.ndarray], member: int, stance: int,
-                levels: tuple[int, ...] = (1, 2, 3)) -> dict[int, np.ndarray]:
+                levels: tuple[int, ...] | None = None) -> dict[int, np.ndarray]:
     """A copy of ``stances`` with one member's stance set to ``stance`` on ``levels``."""
     out = {}
     for lvl, s in stances.items():
-        if lvl in levels:
+        if levels is None or lvl in levels:
             s = s.copy()
             s[:, member] = stance
         out[lvl] = s

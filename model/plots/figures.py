@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..ladder import LEVELS
+from ..ladder import LEVELS, MEASURES
 from .style import CATEGORY_COLOURS, LEVEL_COLOURS, caption, new_figure
 
-MEASURE_NAMES = ("consultations", "assistance", "deployment")
+MEASURE_NAMES = MEASURES
 
 
 def wilson_interval(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +130,7 @@ def objections_by_member(members: Sequence[str], rates: Mapping[str, float], rea
 def decision_trace(members: Sequence[str], rounds: Sequence[Mapping[str, Sequence[float]]], title: str,
                    subtitle: str, objection_threshold: float, delay_threshold: float):
     """Each member's position (utility) on each measure, round by round, in one replication."""
-    fig, axes = new_figure(ncols=3, height=3.8, sharey=True)
+    fig, axes = new_figure(ncols=len(MEASURE_NAMES), height=3.8, sharey=True)
     x = np.arange(len(rounds))
     for k, (ax, measure) in enumerate(zip(axes, MEASURE_NAMES, strict=True)):
         for i, m in enumerate(members):

@@ -34,6 +34,8 @@ from .types import (
     Measure,
     MemberProfile,
     Observed,
+    ObservedReason,
+    Organ,
     Organisation,
 )
 from .whatif import with_facts
@@ -41,7 +43,8 @@ from .whatif import with_facts
 __all__ = [
     "ALL_FACTS", "CASE_FORMAT", "CATEGORIES", "DEFAULT_FACTS", "MAX_FILE_BYTES", "MEMBER_KEYS", "NAMES", "NUMERIC",
     "ORGANISATION_FORMAT", "REGIMES", "REGIONS", "REQUIRED_FACTS", "WHATIF_ONLY_FACTS", "Capability",
-    "CapabilityState", "Case", "Fact", "Measure", "MemberProfile", "Observed", "Organisation", "find_organisation",
+    "CapabilityState", "Case", "Fact", "Measure", "MemberProfile", "Observed", "ObservedReason", "Organ", "Organisation",
+    "find_organisation",
     "format_date", "list_case_files", "load_organisation", "load_scenario", "read_yaml", "resolve_scenario",
     "scenarios_root", "with_facts",
 ]

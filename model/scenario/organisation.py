@@ -17,7 +17,7 @@ from ..files.manifest import sha256_file
 from ..files.yamlsafe import read_yaml
 from ..ladder import LEVELS, MEASURES
 from ..rules import RULES
-from .types import MEMBER_KEYS, ByYear, Capability, Measure, Organisation
+from .types import DEFAULT_ORGANS, MEMBER_KEYS, ByYear, Capability, Measure, Organ, Organisation
 
 #: Regional security complexes (S001: the CSTO's three); East Asia, South Asia and the Middle East for the
 #: SCO's other members (S000: China's strategic threats lie in East Asia, India's and Pakistan's in South Asia).
@@ -30,7 +30,8 @@ def load_organisation(path: Path) -> Organisation:
     path = Path(path)
     r = Reader(str(path))
     top = r.mapping(read_yaml(path), "", required=("format", "name", "full_name", "lead_state", "default_rule",
-                                                   "agenda", "measures", "mandate", "capabilities", "members"))
+                                                   "agenda", "measures", "mandate", "capabilities", "members"),
+                    optional=("chair", "organs", "extraordinary_session"))
     if top["format"] != ORGANISATION_FORMAT:
         raise r.fail("format", f"{quote(top['format'])} is not supported", ORGANISATION_FORMAT)
     name = r.string(top["name"], "name", r"[a-z][a-z0-9_-]*", "lowercase letters, digits, '-' and '_'")
@@ -59,15 +60,83 @@ def load_organisation(path: Path) -> Organisation:
     return Organisation(name=name, full_name=full_name, path=str(path), lead_state=lead, default_rule=rule,
                         agenda_levels=agenda_levels, measures=_read_measures(r, top["measures"]), mandate=mandate,
                         capabilities=_read_capabilities(r, top["capabilities"]), members=members,
-                        sha256=sha256_file(path))
+                        sha256=sha256_file(path), chair=_read_chair(r, top.get("chair"), tuple(members)),
+                        organs=_read_organs(r, top.get("organs")),
+                        extraordinary_callers=_read_callers(r, top.get("extraordinary_session")))
+
+
+def _read_chair(r: Reader, node: Any, members: tuple[str, ...]) -> ByYear | None:
+    """The chair of the council by date (``chair: {by_year: [[date, member], ...], source}``)."""
+    if node is None:
+        return None
+    node = r.mapping(node, "chair", required=("by_year", "source"), optional=("note",))
+    r.source(node, "chair")
+    entries = node["by_year"]
+    if not isinstance(entries, list) or not entries:
+        raise r.fail("chair.by_year", f"expected a list, got {kind_of(entries)}", "[[date, member], ...]")
+    parsed = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, list) or len(e) != 2:
+            raise r.fail(f"chair.by_year[{i}]", f"expected [date, member], got {kind_of(e)}", "[date, member]")
+        parsed.append((r.date(e[0], f"chair.by_year[{i}][0]"), r.choice(e[1], f"chair.by_year[{i}][1]", members)))
+    return ByYear(tuple(sorted(parsed, key=lambda x: x[0])))
+
+
+def _read_organs(r: Reader, node: Any) -> tuple[Organ, ...]:
+    """The organisation's bodies (``organs``): from when, their regular calendar, what they decide and convene."""
+    if node is None:
+        return DEFAULT_ORGANS
+    if not isinstance(node, list) or not node:
+        raise r.fail("organs", f"expected a list, got {kind_of(node)}", "a list of organs")
+    organs = []
+    for i, onode in enumerate(node):
+        p = f"organs[{i}]"
+        onode = r.mapping(onode, p, required=("name", "from", "source"),
+                          optional=("meets_every_days", "decides", "convenes", "note"))
+        r.source(onode, p)
+        every = onode.get("meets_every_days")
+        levels = {}
+        for key in ("decides", "convenes"):
+            names = onode.get(key) or []
+            if not isinstance(names, list):
+                raise r.fail(f"{p}.{key}", f"expected a list, got {kind_of(names)}", ", ".join(MEASURES))
+            levels[key] = tuple(sorted(LEVELS.index(r.choice(x, f"{p}.{key}", MEASURES)) for x in names))
+        organs.append(Organ(r.string(onode["name"], f"{p}.name"), r.date(onode["from"], f"{p}.from"),
+                            None if every is None else r.number(every, f"{p}.meets_every_days", 1, 3650),
+                            levels["decides"], levels["convenes"]))
+    if not any(o.decides for o in organs):
+        raise r.fail("organs", "no organ decides any measure", "at least one organ with decides: [...]")
+    return tuple(organs)
+
+
+#: Who may call an extraordinary session of the council.
+CALLERS = ("chair", "lead_state", "member", "secretary_general")
+
+
+def _read_callers(r: Reader, node: Any) -> tuple[str, ...]:
+    if node is None:
+        return ("chair", "lead_state")
+    node = r.mapping(node, "extraordinary_session", required=("who_may_call", "source"), optional=("note",))
+    r.source(node, "extraordinary_session")
+    callers = node["who_may_call"]
+    if not isinstance(callers, list) or not callers:
+        raise r.fail("extraordinary_session.who_may_call", f"expected a list, got {kind_of(callers)}", ", ".join(CALLERS))
+    return tuple(r.choice(c, "extraordinary_session.who_may_call", CALLERS) for c in callers)
+
+
+#: A rung an older organisation file may leave out, with the properties it then takes (model assumption: a
+#: neutral mission, between consultations and military-technical aid; docs/scenario-format.md).
+DEFAULT_MEASURES = {"mission": {"benefit": 0.45, "intrusiveness": 0.1, "legal_need": 0.0, "sidetaking": 0.2,
+                                "source": "model assumption; see docs/ODD.md"}}
 
 
 def _read_measures(r: Reader, node: Any) -> tuple[Measure, ...]:
     """The properties of each rung above ``none`` (``measures``)."""
-    mnode = r.mapping(node, "measures", required=MEASURES)
+    mnode = r.mapping(node, "measures", required=tuple(m for m in MEASURES if m not in DEFAULT_MEASURES),
+                      optional=tuple(DEFAULT_MEASURES))
     measures = []
     for level, mname in enumerate(MEASURES, start=1):
-        node = r.mapping(mnode[mname], f"measures.{mname}",
+        node = r.mapping(mnode.get(mname, DEFAULT_MEASURES.get(mname)), f"measures.{mname}",
                          required=("benefit", "intrusiveness", "legal_need", "sidetaking", "source"),
                          optional=("note",))
         r.source(node, f"measures.{mname}")

@@ -25,6 +25,24 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Organ:
+    """A body of the organisation (``organs`` in the organisation file): from when it exists, its regular
+    calendar, the measures it may decide, and what it may put on the table itself, without a member's
+    formal request, on an armed clash involving a member."""
+
+    name: str
+    start: tuple[int, int, int]
+    meets_every_days: float | None  # the mean interval between its regular sessions (None: no calendar)
+    decides: tuple[int, ...]  # Levels it may decide
+    convenes: tuple[int, ...]  # Levels it may table on its own initiative
+
+
+#: The organs of an organisation file that names none: one council deciding everything, meeting once a year,
+#: tabling nothing on its own (docs/scenario-format.md, "Organisation file").
+DEFAULT_ORGANS = (Organ("council", (1, 1, 1), 365.0, (1, 2, 3, 4), ()),)
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     start: tuple[int, int, int]
@@ -88,6 +106,19 @@ class Organisation:
     capabilities: tuple[Capability, ...]
     members: dict[str, dict[str, Any]]  # name -> attribute -> value or [(date, value), ...]
     sha256: str
+    chair: ByYear | None = None  # the chair of the council by date
+    organs: tuple[Organ, ...] = DEFAULT_ORGANS
+    extraordinary_callers: tuple[str, ...] = ("chair", "lead_state")  # who may call an extraordinary session
+
+    def chair_at(self, date: tuple[int, int, int]) -> str | None:
+        """The member chairing the council at ``date`` (None when the file gives no rotation or it starts later)."""
+        if self.chair is None or self.chair.entries[0][0] > date:
+            return None
+        return _at(self.chair, date)
+
+    def organs_at(self, date: tuple[int, int, int]) -> tuple[Organ, ...]:
+        """The organs in being at ``date``."""
+        return tuple(o for o in self.organs if o.start <= date)
 
     def roster(self, date: tuple[int, int, int]) -> list[MemberProfile]:
         """The members on the council at ``date``, with attributes as they stood then."""
@@ -144,6 +175,10 @@ class Fact:
     high: float | None
     source: str
     note: str = ""
+    #: Weighted alternative codings (docs/scenario-format.md, "Alternative codings"): (weight, Fact) pairs; the
+    #: fact itself keeps the remaining weight. Each replication draws one coding (``model/codings.py``).
+    alternatives: tuple[tuple[float, Fact], ...] = ()
+    set_label: str = ""  # an alternative's joint recoding: alternatives with the same label are drawn together
 
     @property
     def is_range(self) -> bool:
@@ -166,17 +201,35 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class ObservedReason:
+    """A member's position as the sources report it, and the reason they give (``observed.reasons``)."""
+
+    stance: str  # support | acquiesce | delay | object | absent
+    reason: str | None  # a reason name of model/terms.py, or None when the sources give none
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Observed:
     outcome: str
     days_to_decision: Fact | None
     contributions: dict[str, Fact]
     source: str
+    decided: bool = True  # False: a request that got no decision (observed.decided)
+    convened_by: str | None = None  # who put it on the agenda (observed.convened_by)
+    reasons: dict[str, ObservedReason] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The observed values as a results folder records them (days and troops as [low, high])."""
-        return {"outcome": self.outcome, "source": self.source,
-                "days": self.days_to_decision.bounds if self.days_to_decision is not None else None,
-                "troops": {m: f.bounds for m, f in self.contributions.items()}}
+        out = {"outcome": self.outcome, "source": self.source,
+               "days": self.days_to_decision.bounds if self.days_to_decision is not None else None,
+               "troops": {m: f.bounds for m, f in self.contributions.items()}}
+        if not self.decided:
+            out["decided"] = False
+        if self.reasons:
+            out["reasons"] = {m: {"stance": r.stance, "reason": r.reason} for m, r in sorted(self.reasons.items())}
+        return out
 
 
 @dataclass(frozen=True)
@@ -199,6 +252,11 @@ class Case:
 
     def value(self, name: str) -> Any:
         return self.facts[name].value
+
+    @property
+    def alternatives(self) -> dict[str, tuple[tuple[float, Fact], ...]]:
+        """The facts coded with weighted alternatives: name -> (weight, alternative Fact) pairs."""
+        return {name: f.alternatives for name, f in sorted(self.facts.items()) if f.alternatives}
 
     @property
     def requester(self) -> str | None:

@@ -35,6 +35,10 @@ def with_facts(case: Case, changes: dict[str, Any], source: str = "what-if") -> 
                  else {"value": value, "source": source})
         node.setdefault(group, {})[key] = entry
     roster = sorted(m.name for m in case.roster)
-    facts = read_facts(r, node, "what-if", roster, case.organisation)
+    facts = read_facts(r, node, "what-if", roster, case.organisation, case.date)
+    # Alternatives of the facts not changed are kept (a changed fact takes the one value given).
+    facts = {name: (dataclasses.replace(f, alternatives=case.facts[name].alternatives)
+                    if name not in changes and name in case.facts and case.facts[name].alternatives else f)
+             for name, f in facts.items()}
     return dataclasses.replace(case, kind="what-if", facts=facts, observed=None)
 
