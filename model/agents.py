@@ -61,8 +61,8 @@ class MemberState(mesa.Agent):
         self.position: np.ndarray  # (replications, measures) current position, revised each round
         self._next: np.ndarray
         self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
-        #: Cost of each measure by term, (3, len(COST_REASONS)); None when a parameter of a cost term differs
-        #: between replications (points run side by side), where only each measure's dominant term is kept.
+        #: Cost of each measure by term, (measures, len(COST_REASONS)): the mean over replications where a term
+        #: differs between them (an uncertain fact, the lead state's resolve, or points run side by side).
         self.cost_terms: np.ndarray | None = None
         self.dominant_cost: np.ndarray  # (3,) or (replications, 3) int8: the largest cost term of each measure
 
@@ -82,12 +82,13 @@ class MemberState(mesa.Agent):
         costs = [_terms_of(self.role, situation, m) for m in measures]
         dominant = np.broadcast_arrays(*(np.argmax(t, axis=-1) for t in costs))
         self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
-        self.cost_terms = np.stack(costs) if all(t.ndim == 1 for t in costs) else None
+        self.cost_terms = np.stack([t if t.ndim == 1 else t.mean(axis=0) for t in costs])
         self.own = np.stack([mech.measure_utility(stake, m.benefit, t.sum(axis=-1))
                              for t, m in zip(costs, measures, strict=True)], axis=1)
+        unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
+        if self.role in ("requester", "ally"):
+            self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what was asked for
         if self.role == "requester":
-            unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
-            self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what it asked for
             self.own[:, unasked] = mech.per_row(-(p.objection_threshold + 1.0))  # and objects to what it did not
         elif self.role == "party":
             sides = np.array([m.sidetaking >= 0.5 for m in measures])
@@ -109,7 +110,7 @@ class MemberState(mesa.Agent):
 
     def revise_position(self) -> None:
         """Revise from its own assessment, the lead state's and the others' positions of the last round."""
-        if self.role in ("requester", "party"):
+        if self.role in ("requester", "party", "ally"):
             self._next = self.position
             return
         model = self.model
@@ -133,6 +134,8 @@ class MemberState(mesa.Agent):
             return np.full(stance.shape, REASON_CODE["requester"], dtype=np.int8)
         if self.role == "party":
             return np.full(stance.shape, REASON_CODE["party to the conflict"], dtype=np.int8)
+        if self.role == "ally":
+            return np.full(stance.shape, REASON_CODE["ally of the requester"], dtype=np.int8)
         idx = np.clip(level, 1, len(MEASURES)) - 1
         dominant = np.broadcast_to(self.dominant_cost, (len(idx), len(MEASURES)))
         best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]

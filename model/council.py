@@ -46,29 +46,47 @@ class Decision:
     objected: np.ndarray  # (R, n) bool: objected to the measure requested (tabled or not)
     vetoed: np.ndarray  # (R, n) bool: formally objected to a measure on the table
     contribution: np.ndarray  # (R, n) float32: troops sent (deployment only)
+    pending: np.ndarray | None = None  # (R,) bool: a measure tabled but no decision within HORIZON_DAYS
 
 
 def is_tabled(level: int, crisis: Crisis, lead_stance: np.ndarray | None) -> np.ndarray:
-    """Whether a measure reaches the table: there must be a request to the organisation for at least
-    that much, and measures on the lead state's agenda need its support (S002: Russia supplies most of
-    the troops; a deployment is tabled only with its support)."""
-    asked = crisis.channel == "organisation" and level <= crisis.requested
-    if not asked:
+    """Whether a measure reaches the table. A member's request to the organisation puts up to what it asked
+    for on the agenda; without one, an organ that may convene (the secretary general, the permanent council:
+    ``organs`` in the organisation file) puts what it may on the table on an armed clash involving a member,
+    with the lead state's support ([@csto-charter-2002]; S002). Measures on the lead state's agenda need its
+    support (S002: Russia supplies most of the troops; a deployment is tabled only with its support)."""
+    asked = crisis.to_organisation and level <= crisis.requested
+    convened = not crisis.to_organisation and crisis.armed_clash and level in crisis.convenable
+    if not (asked or convened):
         return np.zeros(crisis.replications, dtype=bool)
-    if level in crisis.agenda_levels and lead_stance is not None:
+    if lead_stance is not None and (convened or level in crisis.agenda_levels):
         return lead_stance == Stance.SUPPORT
     return np.ones(crisis.replications, dtype=bool)
 
 
-def days_to_decision(outcome: np.ndarray, lead_support: np.ndarray, delays: np.ndarray, failed_rungs: np.ndarray,
+#: The horizon of a decision: a measure tabled and not decided within it counts as "no decision yet"
+#: (``pending``; its outcome none). Stated, not calibrated: half a year, the longest interval between the
+#: Collective Security Council's regular sessions (docs/ODD.md, "Time to decision").
+HORIZON_DAYS = 180.0
+
+
+def session_days(keen: np.ndarray, wait: np.ndarray, regular_days: np.ndarray, p: Parameters) -> np.ndarray:
+    """Days from the request to the session that decides: an extraordinary session when the lead state or the
+    chair pushes (``keen`` > 0: its position on the measure), sooner the keener it is (hours in 2022,
+    [@aboutlyrics-2022-csto-consultations]; about three days in 2010, [@kremlin-8043]); otherwise the next
+    regular session of the quickest body that may decide the measure, ``wait`` (uniform in [0, 1)) of its
+    interval away ([@csto-charter-2002]: the councils' regular sessions)."""
+    extraordinary = p.base_days * np.exp(-p.urgency * np.clip(keen, 0.0, None))
+    return np.where(keen > 0, extraordinary, p.base_days + wait * regular_days)
+
+
+def days_to_decision(outcome: np.ndarray, session: np.ndarray, delays: np.ndarray, failed_rungs: np.ndarray,
                      readiness: float, p: Parameters) -> np.ndarray:
-    """Days from the request to the decision: quick when the lead state is keen, plus the days each
-    delaying member withholds consent, plus time lost on rungs that failed, plus mobilisation time
-    without a ready force. Hours in 2022 ([@aboutlyrics-2022-csto-consultations]); about three days in 2010
-    ([@kremlin-8043]), Belarus delaying ([@asbarez-2010-csto-not-to-send-peacekeepers])."""
-    keen = np.exp(-p.urgency * np.clip(lead_support, 0.0, None))
+    """Days from the request to the decision: the days to the deciding session, plus the days each delaying
+    member withholds consent, plus time lost on rungs that failed, plus mobilisation time without a ready
+    force. Belarus delaying in 2010 ([@asbarez-2010-csto-not-to-send-peacekeepers])."""
     mobilise = (outcome == Level.DEPLOYMENT) * (1.0 - readiness) * p.delay_days
-    days = p.base_days * keen + delays + failed_rungs * p.delay_days / 2.0 + mobilise
+    days = session + delays + failed_rungs * p.delay_days / 2.0 + mobilise
     return np.where(outcome > Level.NONE, days, np.nan)
 
 
@@ -154,16 +172,28 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     outcome = vote.outcome
 
     # Who objected and why: each member's stance on the measure the requester asked for.
-    asked = crisis.channel == "organisation"
+    asked = crisis.to_organisation
     stance = (stances[crisis.requested] if asked else np.full((R, n), Stance.ABSENT)).astype(np.int8)
     requested = np.full(R, crisis.requested)
-    reason = np.stack([m.reasons(requested, stance[:, i]) for i, m in enumerate(members)], axis=1)
+    # The reason is that of the stance each member takes on it, asked or not (what it would say).
+    would = stances[crisis.requested]
+    reason = np.stack([m.reasons(requested, would[:, i]) for i, m in enumerate(members)], axis=1)
     del requested
 
-    lead_support = (members[lead_index].position[np.arange(R), np.clip(outcome, 1, len(RUNGS)) - 1]
-                    if lead_index is not None else np.zeros(R))
-    days = days_to_decision(outcome, lead_support, vote.delays, vote.failed, crisis.readiness, p)
-    del lead_support
+    rung = np.clip(outcome, 1, len(RUNGS)) - 1
+    keen = np.full(R, -1.0)  # the push of whoever may call an extraordinary session, on the measure decided
+    names = [m.profile.name for m in members]
+    callers = ([lead_index] if lead_index is not None and "lead_state" in crisis.callers else []) + (
+        [names.index(crisis.chair)] if crisis.chair in names and "chair" in crisis.callers else [])
+    for i in callers:
+        keen = np.maximum(keen, members[i].position[np.arange(R), rung])
+    wait = rng.uniform(size=R)
+    session = session_days(keen, wait, np.asarray(crisis.regular_days)[rung], p)
+    days = days_to_decision(outcome, session, vote.delays, vote.failed, crisis.readiness, p)
+    pending = days > HORIZON_DAYS  # NaN (nothing passed) compares False
+    outcome = np.where(pending, Level.NONE, outcome).astype(np.int8)
+    days = np.where(pending, np.nan, days)
+    del keen, wait, session
 
     contribution = np.zeros((R, n), dtype=np.float32)
     deployed = outcome == Level.DEPLOYMENT
@@ -174,4 +204,5 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
         troops = troop_contributions(crisis.severity, crisis.force, pledges, interest,
                                      stances[int(Level.DEPLOYMENT)], is_requester, p)
         contribution[deployed] = troops[deployed]
-    return Decision(outcome, vote.tabled, days, stance, reason, stance == Stance.OBJECT, vote.vetoed, contribution)
+    return Decision(outcome, vote.tabled, days, stance, reason, stance == Stance.OBJECT, vote.vetoed, contribution,
+                    pending)

@@ -13,8 +13,8 @@ from .ladder import LEVELS
 from .params import Parameters
 from .scenario import Case
 
-#: A member's role in a case (:func:`member_role`).
-ROLES = ("member", "lead", "requester", "party")
+#: A member's role in a case (:func:`member_role`): an ``ally`` acts on the requester's side (threat.allies).
+ROLES = ("member", "lead", "requester", "party", "ally")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,14 @@ class Crisis:
     legal_relief: float
     force: float
     agenda_levels: tuple[int, ...]
+    to_organisation: bool = False  # the request went to the organisation (among its channels)
+    lead_options: int = 0  # how many tracks of its own the lead state has (bilateral, mediation, own peacekeepers)
+    resolve: np.ndarray | float = 0.0  # (R,) how hard the lead state pushes, in [0, 1)
+    armed_clash: bool = False  # fighting involving a member, or a threat massing at its border
+    convenable: tuple[int, ...] = ()  # Levels an organ may table without a request (on an armed clash)
+    regular_days: tuple[float, ...] = ()  # per rung (index level - 1): the interval of the quickest regular body
+    callers: tuple[str, ...] = ("chair", "lead_state")  # who may call an extraordinary session
+    chair: str | None = None
 
 
 def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.random.Generator) -> Crisis:
@@ -55,7 +63,9 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
     org = case.organisation
     roster = {m.name: m for m in case.roster}
     requester = case.value("request.by")
-    req_profile = roster.get(requester) if requester else None
+    # The member the crisis is about: the requester, else (no request) the first member fighting in it.
+    affected = requester or next(iter(case.value("threat.parties")), None)
+    req_profile = roster.get(affected) if affected else None
     origin, framing = case.value("threat.origin"), case.value("request.framing")
     if "lead_state.strategic_value" in case.facts:
         value: np.ndarray | float = num("lead_state.strategic_value")
@@ -65,19 +75,31 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
     else:
         value = 0.0
     caps = org.capabilities_at(case.date)
+    severity = mech.after_peak_severity(
+        mech.crisis_severity(num("threat.deaths"), case.value("threat.scope"), params.severity_deaths_full,
+                             params.severity_floor), case.value("request.timing"),
+        after_peak_discount=params.after_peak_discount)
+    regime_threat = mech.REGIME_THREAT[case.value("threat.regime_threat")]
+    lead = roster.get(org.lead_state) if org.lead_state else None
+    options = set(case.value("lead_state.options")) | (
+        {"bilateral"} if any(c["to"] == "lead_state" for c in case.value("request.channels")) else set())
+    resolve = 0.0 if lead is None else mech.lead_resolve(mech.lead_net_stake(
+        value, severity, regime_threat, mech.REGIME_INSECURITY[lead.regime], case.value("adversary.lead_state_relation"),
+        case.value("adversary.name") is not None, case.value("lead_state.competing_commitments"),
+        w_strategic=params.w_strategic, w_contagion=params.w_contagion, w_adversary=params.w_adversary,
+        w_commitments=params.w_commitments), resolve_scale=params.resolve_scale)
+    credit = params.framing_credit * resolve  # the framing works as far as the lead state wants it to (S001)
     return Crisis(
         replications=replications,
         requester=requester,
         requester_regions=req_profile.regions if req_profile else (),
         channel=case.value("request.channel"),
         requested=LEVELS.index(case.value("request.measure")),
-        severity=mech.crisis_severity(num("threat.deaths"), case.value("threat.scope"), params.severity_deaths_full,
-                                      params.severity_floor),
-        regime_threat=mech.REGIME_THREAT[case.value("threat.regime_threat")],
+        severity=severity,
+        regime_threat=regime_threat,
         spillover_to=frozenset(case.value("threat.spillover_to")),
-        mandate=mech.legal_mandate(origin, case.value("threat.territory"), framing, org.mandate,
-                                   params.framing_credit),
-        internality=mech.internality(origin, framing, params.framing_credit),
+        mandate=mech.legal_mandate(origin, case.value("threat.territory"), framing, org.mandate, credit),
+        internality=mech.internality(origin, framing, credit),
         legitimacy_deficit=mech.LEGITIMACY_DEFICIT[case.value("government.legitimacy")],
         adversary=case.value("adversary.name"),
         patrons=tuple(case.value("adversary.patrons")),
@@ -89,13 +111,32 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
         # Before a standing force exists, an ad hoc coalition is sized like the organisation's later force.
         force=caps.force if caps.force > 0 else max((c.force for c in org.capabilities), default=0.0),
         agenda_levels=org.agenda_levels,
+        **_agenda(case, options, resolve),
     )
+
+
+def _agenda(case: Case, options: set[str], resolve: np.ndarray | float) -> dict:
+    """The agenda's facts: where the request went, the organs in being, their calendar, who may call a session."""
+    org = case.organisation
+    organs = org.organs_at(case.date)
+    if case.value("agenda.deciding_body") == "treaty_states":  # the Treaty's states: no standing organs
+        organs = tuple(o for o in organs if not o.convenes) or organs
+    clash = case.value("threat.origin") != "internal" and (case.facts["threat.deaths"].bounds[1] > 0
+                                                          or bool(case.value("threat.massing")))
+    regular = tuple(min((o.meets_every_days for o in organs if level in o.decides and o.meets_every_days),
+                        default=365.0) for level in range(1, len(LEVELS)))
+    return dict(to_organisation=any(c["to"] == "organisation" for c in case.value("request.channels")),
+                lead_options=len(options), resolve=resolve, armed_clash=clash,
+                convenable=tuple(sorted({lvl for o in organs for lvl in o.convenes})), regular_days=regular,
+                callers=org.extraordinary_callers, chair=case.value("agenda.chair"))
 
 
 def member_role(name: str, case: Case) -> str:
     """A member's role in the case: the requester, a party to the conflict, the lead state, or a member."""
     if name == case.requester:
         return "requester"
+    if name in case.value("threat.allies"):
+        return "ally"
     if name in case.value("threat.parties") or name == case.value("adversary.name"):
         return "party"
     if name == case.organisation.lead_state:

@@ -50,5 +50,5 @@ REASON_NAMES: tuple[str, ...] = (
     "requester", "party to the conflict", "lead state's influence",
     "regional threat", "shared border", "spillover", "regime contagion", "treaty obligation", "strategic value",
     "cost of action", "no legal mandate", "sovereignty precedent", "cross-pressure", "doubtful legitimacy",
-    "no ready force", "courted adversary", "competing commitments",
+    "no ready force", "courted adversary", "competing commitments", "own track", "ally of the requester",
 )

@@ -124,14 +124,36 @@ def strategic_stake(value: float | np.ndarray, severity: np.ndarray, regime_thre
     return w_strategic * value * (severity + regime_threat)
 
 
+def lead_net_stake(value: float | np.ndarray, severity: np.ndarray, regime_threat: float, lead_insecurity: float,
+                   relation: str, has_adversary: bool, commitments: str, *, w_strategic: float, w_contagion: float,
+                   w_adversary: float, w_commitments: float) -> np.ndarray:
+    """The lead state's net stake in the requester's crisis: the requester's strategic value times what the
+    crisis puts at risk, and its own fear of regime contagion, less its reluctance to face the adversary and
+    its commitments elsewhere. S001 (Russia the 'senior partner'; fear of colour revolutions), S003
+    (preventing regime change in the neighbourhood; Ukraine, 2022), S002 (Russia's commitment to the alliance
+    contradicted its broader political interests)."""
+    stake = (strategic_stake(value, severity, regime_threat, w_strategic=w_strategic)
+             + w_contagion * regime_threat * lead_insecurity)
+    reluctance = w_adversary * ADVERSARY_RELUCTANCE[relation] * has_adversary + w_commitments * COMMITMENTS[commitments]
+    return stake - reluctance
+
+
+def lead_resolve(net_stake: np.ndarray, *, resolve_scale: float) -> np.ndarray:
+    """How hard the lead state pushes, in [0, 1): 0 without a positive net stake, rising toward 1 as its net
+    stake grows past ``resolve_scale``. A keen lead state stretches the legal reading (S001: 'flexibility in
+    interpreting the charter'; S000: Russia's interests, not the charter, decided Kazakhstan 2022; S002)."""
+    return 1.0 - np.exp(-np.clip(net_stake, 0.0, None) / resolve_scale)
+
+
 def legal_mandate(origin: str, territory: str, framing: str, mandate: dict[str, float],
-                  framing_credit: float) -> float:
+                  framing_credit: float | np.ndarray) -> float | np.ndarray:
     """How well the situation fits the collective-defence clause (Treaty Art. 4), in [0, 1].
     The organisation's reading is data (``mandate`` in the organisation file). S002: in practice
     Art. 4 needs an external armed attack; forces are not used between members; S001/S002: an attack
     on territory that is not the member's de jure own is not covered. Internal unrest framed as
     external regains ``framing_credit`` of the gap to the clause's mandate for an external attack
-    (S002 'false externalization'; S004)."""
+    (S002 'false externalization'; S004); ``framing_credit`` is that share times the lead state's resolve (the
+    framing is the justification a keen lead state accepts, not the cause: S001, S000)."""
     if origin == "member_state":
         return mandate["member_state"]
     if origin == "internal":
@@ -150,7 +172,7 @@ def legal_cost(mandate: float, legal_need: float, legal_relief: float, *, w_lega
     return w_legal * (1.0 - mandate) * legal_need * (1.0 - jurisdiction_relief * legal_relief)
 
 
-def internality(origin: str, framing: str, framing_credit: float) -> float:
+def internality(origin: str, framing: str, framing_credit: float | np.ndarray) -> float | np.ndarray:
     """How much a crisis is another member's internal affair, in [0, 1]: 1 for internal unrest, less
     when the requester frames it as external; 0 for an external or inter-member conflict.
     S001: Charter Art. 5, non-interference in internal affairs."""
@@ -185,6 +207,21 @@ def adversary_cost(relation: str, sidetaking: float, *, w_adversary: float) -> f
     """The lead state's cost of taking sides against an adversary it courts or brokers with.
     S002: 'Russia's commitment to the alliance contradicted its broader political interests'."""
     return w_adversary * ADVERSARY_RELUCTANCE[relation] * sidetaking
+
+
+def own_track_cost(options: int, sidetaking: float, *, w_own_track: float) -> float:
+    """The lead state's cost of acting through the organisation when it has tracks of its own (acting
+    bilaterally, mediating between the parties, its own peacekeepers): a mediator does not take sides in the
+    organisation's name, and what it can do alone it need not table. S002 (Russia preferred to broker between
+    Armenia and Azerbaijan, 2020; its own peacekeepers outside the organisation), S001 (Armenia 2020)."""
+    return w_own_track * min(options, 1) * sidetaking
+
+
+def after_peak_severity(severity: np.ndarray, timing: str, *, after_peak_discount: float) -> np.ndarray:
+    """Severity as the council weighs it: a request made after the crisis's peak (the violence ebbing, order
+    being restored) weighs less by ``after_peak_discount``. [@kremlin-8043]: in June 2010 the council met as
+    the violence in Osh was subsiding; model assumption for the size."""
+    return severity * (1.0 - after_peak_discount) if timing == "after_peak" else severity
 
 
 def commitments_cost(commitments: str, intrusiveness: float, *, w_commitments: float) -> float:

@@ -129,6 +129,29 @@ class Parameters:
         prior_reason=('Weight relative to action_cost = 1: a third to three times (S001, S003 give the direction '
                       'only).'),
     )
+    resolve_scale: float = param(
+        0.5, 0.05, 3.0,
+        "Net stake at which the lead state's resolve reaches 63% (1 - 1/e): how much stake makes it push hard.",
+        "S001: 'flexibility in interpreting the charter' when Moscow wants to act; S000 (Kazakhstan 2022); model "
+        "assumption for the scale.",
+        prior=(0.1, 1.5),
+        prior_reason=('Stakes are of order 1 against action_cost = 1: a tenth to one and a half (model assumption).'),
+    )
+    w_own_track: float = param(
+        0.8, 0.0, 3.0,
+        "Lead state's cost of a side-taking measure through the organisation when it has a track of its own "
+        "(bilateral action, mediation, its own peacekeepers).",
+        "S002: Russia preferred to broker between Armenia and Azerbaijan and sent its own peacekeepers (2020); S001.",
+        prior=(0.0, 2.0),
+        prior_reason='Weight relative to action_cost = 1: none to twice (S002, S001 give the direction only).',
+    )
+    after_peak_discount: float = param(
+        0.5, 0.0, 1.0,
+        "Share of a crisis's severity the council discounts when the request came after the peak.",
+        "[@kremlin-8043]: the council met in June 2010 as the violence in Osh subsided; model assumption for the size.",
+        prior=(0.0, 0.8),
+        prior_reason='From none to most of the severity (model assumption).',
+    )
     influence: float = param(
         0.6, 0.0, 1.0,
         "Pull of the lead state's position on each member per round, times the member's dependence.",

@@ -43,6 +43,22 @@ class SimulationResult:
     vetoed: np.ndarray  # (R, n) bool: formally objected to a measure on the table
     contribution: np.ndarray  # (R, n) troops
     trace: list[dict[str, list[float]]] | None = None
+    pending: np.ndarray | None = None  # (R,) bool: tabled, no decision within the horizon ("no decision yet")
+
+    def __post_init__(self) -> None:
+        if self.pending is None:
+            self.pending = np.zeros(self.outcome.shape[0], dtype=bool)
+
+    @property
+    def observed_days(self) -> list[float] | None:
+        """The observed days to decision as [low, high] (None when the case records none)."""
+        obs = self.case.observed
+        return obs.days_to_decision.bounds if obs is not None and obs.days_to_decision is not None else None
+
+    @property
+    def observed_reasons(self) -> dict[str, Any]:
+        """The sources' reasons for members' positions (``observed.reasons``; empty for what-if cases)."""
+        return dict(self.case.observed.reasons) if self.case.observed else {}
 
     @property
     def replications(self) -> int:
@@ -64,6 +80,10 @@ class SimulationResult:
     stance_rates = _statistic("stance_rates")
     mean_contribution = _statistic("mean_contribution")
     lead_state_share = _statistic("lead_state_share")
+    undecided = _statistic("undecided")
+    days_covered = _statistic("days_covered")
+    reason_agreement = _statistic("reason_agreement")
+    stance_agreement = _statistic("stance_agreement")
 
     def to_dict(self) -> dict[str, Any]:
         """The run as one JSON-ready object (the ``--json`` output)."""

@@ -172,16 +172,36 @@ def format_trace(res: SimulationResult) -> str:
     return "\n".join(lines)
 
 
+#: Column heads of the ladder's rungs in the replay table.
+_SHORT = {"none": "none", "consultations": "cons.", "mission": "miss.", "assistance": "assist", "deployment": "deploy"}
+
+
 def format_replay(results: list[SimulationResult]) -> str:
-    head = f"{'case':<30} {'observed':<14} {'none':>6} {'cons.':>6} {'assist':>6} {'deploy':>6}  {'modal':<14} match"
+    """The replay table: each case's outcome probabilities, the modal outcome against the observed one, the
+    observed days against the model's 10th-90th percentile, and the agreement with the sources' reasons."""
+    head = (f"{'case':<30} {'observed':<14} " + " ".join(f"{_SHORT.get(lvl, lvl[:6]):>6}" for lvl in LEVELS)
+            + f"  {'modal':<14} match  {'days 10-90%':<13} {'observed':<10} reasons")
     lines = [head, "-" * len(head)]
     for r in results:
-        p = r.outcome_probabilities
+        p, q, obs = r.outcome_probabilities, r.days_to_decision, r.observed_days
+        days = "-" if q["p10"] is None else f"{q['p10']:.1f}-{q['p90']:.1f}"
+        seen = "-" if obs is None else (f"{obs[0]:g}" if obs[0] == obs[1] else f"{obs[0]:g}-{obs[1]:g}")
+        mark = {True: " in", False: " OUT", None: ""}[r.days_covered]
+        agree = r.reason_agreement
         lines.append(f"{r.case.id:<30} {r.observed or '-':<14} " + " ".join(f"{p[lvl]:6.3f}" for lvl in LEVELS)
-                     + f"  {r.modal_outcome:<14} {'yes' if r.match else 'NO'}")
+                     + f"  {r.modal_outcome:<14} {'yes' if r.match else 'NO ':<5}  {days:<13} {seen + mark:<10} "
+                     + ("-" if agree is None else f"{agree:.2f}"))
     matched = sum(bool(r.match) for r in results)
+    decided = [r for r in results if r.days_covered is not None or (r.observed_days is not None)]
+    covered = sum(bool(r.days_covered) for r in decided)
+    agreements = [r.reason_agreement for r in results if r.reason_agreement is not None]
     lines.append(f"\n{matched} of {len(results)} modal outcomes match the observed ones "
                  f"({results[0].replications:,} replications each, seed {results[0].seed}).")
+    lines.append(f"{covered} of {len(decided)} observed days to decision inside the model's 10th-90th percentile.")
+    if agreements:
+        share = 100 * float(sum(agreements)) / len(agreements)
+        lines.append(f"Reasons: the model's dominant reason is the sources' for {share:.0f}% of the members they "
+                     f"report (mean over {len(agreements)} cases).")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .codings import coding_groups, group_seed
 from .draws import ChunkDraws
 from .model import CouncilModel
 from .params import MAX_REPLICATIONS as MAX_REPLICATIONS
@@ -22,7 +23,7 @@ from .seeds import fresh_seed as new_seed
 #: Rows (points x replications) of one pass of ``simulate_points``; more points run in several passes.
 BATCH_ROWS = 65_536
 #: A result's arrays over replications (one block of rows per point of ``simulate_points``, a chunk of ``simulate``).
-_ROWS = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution")
+_ROWS = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution", "pending")
 
 
 def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, seed: int | None = None,
@@ -39,6 +40,8 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     replications = check_replications(replications)
     seed = new_seed() if seed is None else check_seed(seed)
     params = (params or Parameters()).replace(**(overrides or {}))
+    if case.alternatives:
+        return _over_codings(case, params, replications, seed, rule, trace)
     if replications > CHUNK_REPLICATIONS:
         return _in_chunks(case, params, replications, seed, rule, trace)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -75,6 +78,23 @@ def _in_chunks(case: Case, params: Parameters, replications: int, seed: int, rul
     return result
 
 
+def _over_codings(case: Case, params: Parameters, replications: int, seed: int, rule: str | None,
+                  trace: bool) -> SimulationResult:
+    """``simulate`` of a case with alternative codings: each replication under the codings drawn for it
+    (``model/codings.py``), each group of replications with the same codings as one run."""
+    result: SimulationResult | None = None
+    for k, (coded, rows) in enumerate(coding_groups(case, replications, seed)):
+        part = simulate(coded, len(rows), group_seed(seed, k), rule=rule, params=params, trace=trace and k == 0)
+        if result is None:
+            result = dataclasses.replace(part, case=case, seed=seed, **{
+                name: np.empty((replications, *getattr(part, name).shape[1:]), getattr(part, name).dtype)
+                for name in _ROWS})
+        for name in _ROWS:
+            getattr(result, name)[rows] = getattr(part, name)
+    assert result is not None
+    return result
+
+
 def release(model: CouncilModel) -> None:
     """Free a finished model's arrays now, not at the garbage collector's next pass: a Mesa model lives in
     reference cycles (its bound step method, its event generator, agents <-> model), so it is otherwise kept
@@ -98,6 +118,8 @@ def simulate_points(scenario: Case | str | os.PathLike[str], replications: int, 
     seeds = [check_seed(s) for s in seeds]
     if len(seeds) != len(params):
         raise ValueError(f"simulate_points: {len(seeds)} seeds for {len(params)} parameter sets")
+    if case.alternatives:  # each point over its codings, as simulate runs it
+        return [simulate(case, replications, s, rule=rule, params=p) for s, p in zip(seeds, params, strict=True)]
     results: list[SimulationResult | None] = [None] * len(seeds)
     by_rounds: dict[int, list[int]] = {}
     for i, p in enumerate(params):
@@ -143,4 +165,4 @@ def result_of(model: CouncilModel, seed: int) -> SimulationResult:
         lead_state=case.organisation.lead_state,
         outcome=decision.outcome, days=decision.days, stance=decision.stance[:, order],
         reason=decision.reason[:, order], objected=decision.objected[:, order], vetoed=decision.vetoed[:, order],
-        contribution=decision.contribution[:, order], trace=trace_rows)
+        contribution=decision.contribution[:, order], trace=trace_rows, pending=decision.pending)

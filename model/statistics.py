@@ -33,6 +33,9 @@ class Run(Protocol):
     reason: np.ndarray  # (R, n) codes into terms.REASONS
     objected: np.ndarray  # (R, n) bool
     contribution: np.ndarray  # (R, n) troops
+    pending: np.ndarray  # (R,) bool: tabled, no decision within the horizon
+    observed_reasons: dict[str, Any]  # member -> ObservedReason (the sources' reasons; empty for what-ifs)
+    observed_days: list[float] | None  # [low, high] observed days to decision (None: none recorded)
 
 
 # --- on arrays --------------------------------------------------------------------------------------------
@@ -76,6 +79,8 @@ def day_quantiles(days: np.ndarray) -> dict[str, float | None]:
 def _dominant_reason(run: Run) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     tabled = run.stance[:, 0] != Stance.ABSENT if run.members else np.zeros(0, bool)
+    if not tabled.any():  # nothing asked of the organisation: the reason each would give if it were
+        tabled = np.ones_like(tabled)
     for i, m in enumerate(run.members):
         codes = run.reason[tabled, i]
         out[m] = REASONS[_most_frequent(codes, len(REASONS))] if codes.size else None
@@ -108,6 +113,36 @@ def _lead_state_share(run: Run) -> float | None:
     lead = troops[:, run.members.index(run.lead_state)]
     ok = total > 0
     return float(np.mean(lead[ok] / total[ok])) if ok.any() else None
+
+
+def _reason_agreement(run: Run) -> float | None:
+    """Share of the members whose reason the sources give (``observed.reasons``) for which the model's
+    dominant reason is the same (None when the case records none)."""
+    given = {m: r.reason for m, r in run.observed_reasons.items() if r.reason is not None and m in run.members}
+    if not given:
+        return None
+    model = _dominant_reason(run)
+    return float(np.mean([model[m] == reason for m, reason in given.items()]))
+
+
+def _stance_agreement(run: Run) -> float | None:
+    """Share of the members whose stance the sources report for which the model's most frequent stance on the
+    measure requested is the same (None when the case records none; absent matches a request never made)."""
+    given = {m: r.stance for m, r in run.observed_reasons.items() if m in run.members}
+    if not given:
+        return None
+    rates = _stance_rates(run)
+    return float(np.mean([max(rates[m], key=rates[m].get) == stance for m, stance in given.items()]))
+
+
+def _days_covered(run: Run) -> bool | None:
+    """Whether the observed days to decision (a value or a range) meet the model's 10th-90th percentile
+    interval (None when no days are recorded or the model never decides)."""
+    q = day_quantiles(run.days)
+    if run.observed_days is None or q["p10"] is None:
+        return None
+    low, high = run.observed_days
+    return bool(low <= q["p90"] and high >= q["p10"])
 
 
 def _match(run: Run) -> bool | None:
@@ -190,6 +225,15 @@ for _stat in (
     Statistic("stance_rates", "Share of replications with each stance on the measure requested, by member.",
               _stance_rates, 6),
     Statistic("match", "Whether the modal outcome equals the observed one (None for what-if cases).", _match),
+    Statistic("days_covered", "Whether the observed days to decision meet the model's 10th-90th percentile "
+              "interval (None when none are recorded or the model never decides).", _days_covered),
+    Statistic("undecided", "Share of replications in which a measure was tabled but not decided within the "
+              "horizon (council.HORIZON_DAYS): 'no decision yet'.", lambda run: float(np.mean(run.pending)), 6,
+              "p_undecided", default=True),
+    Statistic("reason_agreement", "Share of the members whose reason the sources give for which the model's "
+              "dominant reason is the same (None when the case records none).", _reason_agreement, 3),
+    Statistic("stance_agreement", "Share of the members whose stance the sources report for which the model's "
+              "most frequent stance is the same (None when the case records none).", _stance_agreement, 3),
 ):
     _register(_stat)
 

@@ -191,6 +191,17 @@ def competing_commitments(s: Situation, measure: Measure) -> float:
     return mech.commitments_cost(s.crisis.commitments, measure.intrusiveness, w_commitments=s.params.w_commitments)
 
 
+@register("own track", kind="cost", bearer="the lead state (with a track of its own)", roles=LEAD_STATE,
+          source="S002 (Russia brokered between Armenia and Azerbaijan and sent its own peacekeepers, 2020); S001")
+def own_track(s: Situation, measure: Measure) -> float:
+    return mech.own_track_cost(s.crisis.lead_options, measure.sidetaking, w_own_track=s.params.w_own_track)
+
+
+register("ally of the requester", kind="role", bearer="a member acting on the requester's side",
+         roles=frozenset({"ally"}), source="model assumption: a member fighting beside the requester supports "
+         "what it asked for (threat.allies; docs/scenario-format.md)")(None)
+
+
 # --- what derives from the registry -----------------------------------------------------------------------
 
 def of_kind(kind: str) -> tuple[Term, ...]:

@@ -117,8 +117,8 @@ def _terms(it: Internals, m: MemberState, benefit: np.ndarray) -> dict[str, np.n
 def _deliberation(it: Internals, m: MemberState) -> dict[str, np.ndarray]:
     """What deliberation added, split exactly from the positions one round before the last (the model's
     record): ``x(T) - u = pull * (x_lead(T-1) - u) + peer_weight * (peer mean(T-1) - u)``."""
-    if m.role in ("requester", "party"):
-        return {"lead state's pull": np.zeros(3), "peers": np.zeros(3)}
+    if m.role in ("requester", "party", "ally"):
+        return {"lead state's pull": np.zeros(m.own.shape[1]), "peers": np.zeros(m.own.shape[1])}
     pull, peer = revision_weights(m.pull, it.params.peer_weight)
     lead_prev, peers_prev = it.model.lead_position(m, -2), it.model.peer_mean(m, -2)
     return {"lead state's pull": (pull * (lead_prev - m.own)).mean(axis=0),

@@ -16,7 +16,8 @@ from ..files.atomic import write_atomic  # noqa: E402
 from ..files.formats import FIGURE_FORMATS  # noqa: E402
 
 #: Okabe & Ito (2008) [@okabe-ito-2008] colour-blind-safe palette; one colour per rung of the ladder.
-LEVEL_COLOURS = {"none": "#BBBBBB", "consultations": "#56B4E9", "mission": "#009E73", "assistance": "#E69F00", "deployment": "#D55E00"}
+LEVEL_COLOURS = {"none": "#BBBBBB", "consultations": "#56B4E9", "mission": "#009E73", "assistance": "#E69F00",
+                 "deployment": "#D55E00"}
 #: For members and other categories (Okabe & Ito again, then greys).
 CATEGORY_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999",
                     "#F0E442", "#666666"]

@@ -85,14 +85,7 @@ class SweepContext:
         return pa.schema(cols)
 
     def figure_columns(self, figure: str) -> list[str]:
-        return {
-            "outcome_probabilities": [f"p_{lvl}" for lvl in LEVELS],
-            "modal_outcome": ["modal_outcome"],
-            "days_to_decision": ["days_p10", "days_p50", "days_p90"],
-            "objection_rate": [f"objection_rate.{m}" for m in self.members],
-            "lead_state_share": ["lead_state_share"],
-            "mean_contribution": [f"mean_troops.{m}" for m in self.members],
-        }[figure]
+        return STATISTICS[figure].columns(self.members)
 
     def replication_schema(self) -> Any:
         """The columns of the per-replication tables (``record: [per_replication]``)."""

@@ -1,0 +1,69 @@
+"""Honest uncertainty about the facts: a case whose facts carry weighted alternative codings
+(``alternatives`` in a case file; docs/scenario-format.md) runs each replication under one coding drawn for it.
+
+Each independent fact draws its coding per replication with the weights given; alternatives sharing a ``set``
+label are one joint recoding, drawn together. Replications with the same codings run as one model; each group
+from its own seed derived from the run's (``model/seeds.py``), the codings from another, so that a run stays
+reproducible from its one seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .scenario import Case, Fact
+from .scenario.case import derive_defaults
+from .seeds import derive_seed
+
+#: The spawn keys of the draw of codings and of each group's model (``derive_seed(seed, key, ...)``).
+CODING_KEY, GROUP_KEY = 0xC0D1, 0x6709
+
+
+def coding_choices(case: Case) -> list[tuple[tuple[str, ...], list[tuple[float, dict[str, Fact]]]]]:
+    """The independent draws of a case's codings: for each fact (or joint set) the facts it sets and the
+    weighted choices (the main coding first)."""
+    draws: list[tuple[tuple[str, ...], list[tuple[float, dict[str, Fact]]]]] = []
+    joint: dict[str, list[tuple[str, float, Fact]]] = {}
+    for name, pairs in case.alternatives.items():
+        main = dataclasses.replace(case.facts[name], alternatives=())
+        free = [(w, f) for w, f in pairs if not f.set_label]
+        for w, f in pairs:
+            if f.set_label:
+                joint.setdefault(f.set_label, []).append((name, w, f))
+        if free:
+            rest = 1.0 - sum(w for w, _ in free)
+            draws.append(((name,), [(rest, {name: main})] + [(w, {name: f}) for w, f in free]))
+    for _, items in sorted(joint.items()):
+        weight = items[0][1]
+        names = tuple(n for n, _, _ in items)
+        draws.append((names, [(1.0 - weight, {}), (weight, {n: f for n, _, f in items})]))
+    return draws
+
+
+def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[Case, np.ndarray]]:
+    """The replications of a run grouped by the codings drawn for them: (the case under those codings, its rows)
+    pairs, the group of row 0 first. A case without alternatives is one group of every row."""
+    choices = coding_choices(case)
+    if not choices:
+        return [(case, np.arange(replications))]
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,)))
+    picks = np.stack([rng.choice(len(opts), size=replications, p=np.array([w for w, _ in opts]) / sum(w for w, _ in opts))
+                      for _, opts in choices], axis=1)
+    combos, inverse = np.unique(picks, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort([np.flatnonzero(inverse == k)[0] for k in range(len(combos))], kind="stable")
+    groups = []
+    for k in order:
+        facts = {name: dataclasses.replace(f, alternatives=()) for name, f in case.facts.items()}
+        for (_, opts), pick in zip(choices, combos[k], strict=True):
+            facts.update(opts[int(pick)][1])
+        coded = dataclasses.replace(case, facts=derive_defaults(facts, case.organisation, case.date))
+        groups.append((coded, np.flatnonzero(inverse == k)))
+    return groups
+
+
+def group_seed(seed: int, combo: int) -> int:
+    """The seed of the model of one group of codings."""
+    return derive_seed(seed, GROUP_KEY, combo)
