@@ -91,7 +91,10 @@ class MemberState(mesa.Agent):
         if self.role == "requester":
             self.own[:, unasked] = mech.per_row(-(p.objection_threshold + 1.0))  # and objects to what it did not
         elif self.role == "party":
-            sides = np.array([m.sidetaking >= 0.5 for m in measures])
+            # Between members, a party objects to the organisation taking up the dispute at all (S002: the forces
+            # "cannot be used to manage conflicts between its member states"); otherwise to taking sides.
+            between = crisis.mandate_origin == "member_state"
+            sides = np.array([between or m.sidetaking >= 0.5 for m in measures])
             self.own[:, sides] = mech.per_row(-(p.objection_threshold + 1.0))
         if self.role == "member" and model.lead is not None:
             self.pull = p.influence * self.profile.dependence

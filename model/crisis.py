@@ -49,6 +49,7 @@ class Crisis:
     regular_days: tuple[float, ...] = ()  # per rung (index level - 1): the interval of the quickest regular body
     callers: tuple[str, ...] = ("chair", "lead_state")  # who may call an extraordinary session
     chair: str | None = None
+    mandate_origin: str = "internal"  # threat.origin: where the threat comes from
 
 
 def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.random.Generator) -> Crisis:
@@ -81,8 +82,7 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
         after_peak_discount=params.after_peak_discount)
     regime_threat = mech.REGIME_THREAT[case.value("threat.regime_threat")]
     lead = roster.get(org.lead_state) if org.lead_state else None
-    options = set(case.value("lead_state.options")) | (
-        {"bilateral"} if any(c["to"] == "lead_state" for c in case.value("request.channels")) else set())
+    options = set(case.value("lead_state.options"))
     resolve = 0.0 if lead is None else mech.lead_resolve(mech.lead_net_stake(
         value, severity, regime_threat, mech.REGIME_INSECURITY[lead.regime], case.value("adversary.lead_state_relation"),
         case.value("adversary.name") is not None, case.value("lead_state.competing_commitments"),
@@ -111,6 +111,7 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
         # Before a standing force exists, an ad hoc coalition is sized like the organisation's later force.
         force=caps.force if caps.force > 0 else max((c.force for c in org.capabilities), default=0.0),
         agenda_levels=org.agenda_levels,
+        mandate_origin=origin,
         **_agenda(case, options, resolve),
     )
 

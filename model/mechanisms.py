@@ -212,8 +212,10 @@ def adversary_cost(relation: str, sidetaking: float, *, w_adversary: float) -> f
 def own_track_cost(options: int, sidetaking: float, *, w_own_track: float) -> float:
     """The lead state's cost of acting through the organisation when it has tracks of its own (acting
     bilaterally, mediating between the parties, its own peacekeepers): a mediator does not take sides in the
-    organisation's name, and what it can do alone it need not table. S002 (Russia preferred to broker between
-    Armenia and Azerbaijan, 2020; its own peacekeepers outside the organisation), S001 (Armenia 2020)."""
+    organisation's name, and what it can do alone it need not table (``sidetaking`` is 1 for a measure no member
+    asked the organisation for: taking the crisis there at all competes with its own track). S002 (Russia
+    preferred to broker between Armenia and Azerbaijan, 2020; its own peacekeepers outside the organisation),
+    S001 (Armenia 2020)."""
     return w_own_track * min(options, 1) * sidetaking
 
 

@@ -16,6 +16,7 @@ from . import mechanisms as mech
 from .agents import MemberState
 from .council import Decision, decide
 from .crisis import member_role, sample_crisis
+from .ladder import MEASURES
 from .params import ParameterRows, Parameters
 from .rules import DecisionRule, get_rule
 from .scenario import Case, load_scenario
@@ -86,7 +87,7 @@ class CouncilModel(mesa.Model):
         this member's position alone were different); the random draws stay the same."""
         for m in self.members:
             if m.name in own:
-                m.own = np.full((self.replications, 3), float(own[m.name]))
+                m.own = np.full((self.replications, len(MEASURES)), float(own[m.name]))
                 m.position = m.own.copy()
         if self.record is not None:
             self.record.clear()

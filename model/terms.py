@@ -194,7 +194,9 @@ def competing_commitments(s: Situation, measure: Measure) -> float:
 @register("own track", kind="cost", bearer="the lead state (with a track of its own)", roles=LEAD_STATE,
           source="S002 (Russia brokered between Armenia and Azerbaijan and sent its own peacekeepers, 2020); S001")
 def own_track(s: Situation, measure: Measure) -> float:
-    return mech.own_track_cost(s.crisis.lead_options, measure.sidetaking, w_own_track=s.params.w_own_track)
+    # Without a request to the organisation, taking the crisis there at all competes with its own track.
+    weight = measure.sidetaking if s.crisis.to_organisation else 1.0
+    return mech.own_track_cost(s.crisis.lead_options, weight, w_own_track=s.params.w_own_track)
 
 
 register("ally of the requester", kind="role", bearer="a member acting on the requester's side",
