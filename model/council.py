@@ -70,14 +70,33 @@ def is_tabled(level: int, crisis: Crisis, lead_stance: np.ndarray | None) -> np.
 HORIZON_DAYS = 180.0
 
 
-def session_days(keen: np.ndarray, wait: np.ndarray, regular_days: np.ndarray, p: Parameters) -> np.ndarray:
-    """Days from the request to the session that decides: an extraordinary session when the lead state or the
-    chair pushes (``keen`` > 0: its position on the measure), sooner the keener it is (hours in 2022,
-    [@aboutlyrics-2022-csto-consultations]; about three days in 2010, [@kremlin-8043]); otherwise the next
-    regular session of the quickest body that may decide the measure, ``wait`` (uniform in [0, 1)) of its
-    interval away ([@csto-charter-2002]: the councils' regular sessions)."""
+def session_days(keen: np.ndarray, called: np.ndarray, wait: np.ndarray, regular_days: np.ndarray,
+                 p: Parameters) -> np.ndarray:
+    """Days from the request to the session that decides: an extraordinary session when someone who may call
+    one wants it (``called``), sooner the keener the lead state or the chair is (``keen``: the larger of their
+    positions on the measure; hours in 2022, [@aboutlyrics-2022-csto-consultations]; about three days in 2010,
+    [@kremlin-8043]); otherwise the next regular session of the quickest body that may decide the measure,
+    ``wait`` (uniform in [0, 1)) of its interval away ([@csto-charter-2002]: the councils' regular sessions)."""
     extraordinary = p.base_days * np.exp(-p.urgency * np.clip(keen, 0.0, None))
-    return np.where(keen > 0, extraordinary, p.base_days + wait * regular_days)
+    return np.where(called, extraordinary, p.base_days + wait * regular_days)
+
+
+def _push(members: Sequence[Voter], crisis: Crisis, lead_index: int | None,
+          rung: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The push for an extraordinary session on the rung adopted: the larger of the lead state's and the chair's
+    positions (-1 when neither may call), and whether anyone who may call one wants it (the lead state, the
+    chair, or, where members may call, the requester: ``extraordinary_session.who_may_call``)."""
+    R = len(rung)
+    names = [m.profile.name for m in members]
+    keen = np.full(R, -1.0)
+    leaders = ([lead_index] if lead_index is not None and "lead_state" in crisis.callers else []) + (
+        [names.index(crisis.chair)] if crisis.chair in names and "chair" in crisis.callers else [])
+    for i in leaders:
+        keen = np.maximum(keen, members[i].position[np.arange(R), rung])
+    called = keen > 0
+    if "member" in crisis.callers and crisis.requester in names and crisis.to_organisation:
+        called |= members[names.index(crisis.requester)].position[np.arange(R), rung] > 0
+    return keen, called
 
 
 def days_to_decision(outcome: np.ndarray, session: np.ndarray, delays: np.ndarray, failed_rungs: np.ndarray,
@@ -181,19 +200,14 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     del requested
 
     rung = np.clip(outcome, 1, len(RUNGS)) - 1
-    keen = np.full(R, -1.0)  # the push of whoever may call an extraordinary session, on the measure decided
-    names = [m.profile.name for m in members]
-    callers = ([lead_index] if lead_index is not None and "lead_state" in crisis.callers else []) + (
-        [names.index(crisis.chair)] if crisis.chair in names and "chair" in crisis.callers else [])
-    for i in callers:
-        keen = np.maximum(keen, members[i].position[np.arange(R), rung])
+    keen, called = _push(members, crisis, lead_index, rung)
     wait = rng.uniform(size=R)
-    session = session_days(keen, wait, np.asarray(crisis.regular_days)[rung], p)
+    session = session_days(keen, called, wait, np.asarray(crisis.regular_days)[rung], p)
     days = days_to_decision(outcome, session, vote.delays, vote.failed, crisis.readiness, p)
     pending = days > HORIZON_DAYS  # NaN (nothing passed) compares False
     outcome = np.where(pending, Level.NONE, outcome).astype(np.int8)
     days = np.where(pending, np.nan, days)
-    del keen, wait, session
+    del keen, called, wait, session
 
     contribution = np.zeros((R, n), dtype=np.float32)
     deployed = outcome == Level.DEPLOYMENT

@@ -118,6 +118,7 @@ class SimulationResult:
             "replication": pa.array(np.arange(self.replications, dtype=np.int64)),
             "outcome": pa.DictionaryArray.from_arrays(pa.array(self.outcome.astype(np.int32)), pa.array(LEVELS)),
             "days_to_decision": pa.array(self.days, from_pandas=True),
+            "undecided": pa.array(np.asarray(self.pending, dtype=bool)),
         }
         stance_names = pa.array(["absent", *STANCES])
         for i, m in enumerate(self.members):

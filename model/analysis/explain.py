@@ -88,8 +88,8 @@ def contributions(it: Internals) -> dict[str, dict[str, Any]]:
     for m in it.members:
         terms = _terms(it, m, benefit)
         stances = {}
-        for lvl in (1, 2, 3):
-            counts = np.bincount(m.stances(lvl), minlength=4) / it.replications
+        for lvl in range(1, len(LEVELS)):
+            counts = np.bincount(m.stances(lvl), minlength=len(STANCES)) / it.replications
             stances[LEVELS[lvl]] = {name: round(float(c), 6) for name, c in zip(STANCES, counts, strict=True)}
         out[m.name] = {
             "role": m.role, "pull": round(float(m.pull), 6), "interest": round(float(m.interest), 6),

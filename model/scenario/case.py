@@ -110,6 +110,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Case:
     observed = _read_observed(r, top.get("observed"), kind, roster_names)
     disagreements = _read_disagreements(r, top.get("disagreements"))
     disputed = {d["field"] for d in disagreements}
+    _check_sets(r, facts)
     for name, fact in facts.items():
         if fact.alternatives and f"facts.{name}" not in disputed:
             raise r.fail(f"facts.{name}.alternatives", "an alternative coding with no disagreements entry",
@@ -227,6 +228,19 @@ def codings(facts: dict[str, Fact]) -> list[dict[str, Fact]]:
     for joint in labels.values():
         out += [{**c, **dict(joint)} for c in out]
     return out
+
+
+def _check_sets(r: Reader, facts: dict[str, Fact]) -> None:
+    """A joint recoding (alternatives sharing a ``set`` label) has one weight. (A fact may also have independent
+    alternatives: a joint recoding, when drawn, takes precedence over them, docs/scenario-format.md.)"""
+    weights: dict[str, tuple[float, str]] = {}
+    for name, fact in sorted(facts.items()):
+        for w, alt in fact.alternatives:
+            if alt.set_label:
+                first = weights.setdefault(alt.set_label, (w, name))
+                if first[0] != w:
+                    raise r.fail(f"facts.{name}.alternatives", f"set {alt.set_label!r} has weight {w:g} here and "
+                                 f"{first[0]:g} at facts.{first[1]}", "one weight for every alternative of a set")
 
 
 def _main(fact: Fact) -> Fact:

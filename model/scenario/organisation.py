@@ -110,7 +110,7 @@ def _read_organs(r: Reader, node: Any) -> tuple[Organ, ...]:
 
 
 #: Who may call an extraordinary session of the council.
-CALLERS = ("chair", "lead_state", "member", "secretary_general")
+CALLERS = ("chair", "lead_state", "member")
 
 
 def _read_callers(r: Reader, node: Any) -> tuple[str, ...]:
