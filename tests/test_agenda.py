@@ -23,6 +23,7 @@ from model.scenario import load_scenario, with_facts
 from model.simulate import simulate
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 ORGANISATION_FILE = SCENARIOS / "organisations" / "csto.yaml"
 P = Parameters()
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -32,7 +33,7 @@ SEED = 20260
 
 
 def read_data(path: Path):
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506 - a safe loader
 
 
 #: The lead state's stance in four replications: support, acquiesce, delay, object.

@@ -19,6 +19,8 @@ from model.scenario import load_scenario, with_facts
 from model.simulate import simulate
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 CASE = SCENARIOS / "historical" / "kazakhstan-2022.yaml"
 R = 4000
 SEED = 424242
@@ -36,7 +38,7 @@ ALTERNATIVES = {
 
 
 def case_data(alternatives=ALTERNATIVES, disputed=None) -> dict:
-    data = yaml.safe_load(CASE.read_text(encoding="utf-8"))
+    data = yaml.load(CASE.read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506 - a safe loader
     for (group, key), alts in alternatives.items():
         data["facts"][group][key]["alternatives"] = copy.deepcopy(alts)
     for group, key in (alternatives if disputed is None else disputed):
@@ -51,7 +53,7 @@ def write(tmp_path: Path, data: dict, name: str = "kazakhstan-2022-alternatives.
     shutil.copy(SCENARIOS / "organisations" / "csto.yaml", tmp_path / "organisations" / "csto.yaml")
     path = tmp_path / "historical" / name
     path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 

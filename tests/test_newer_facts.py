@@ -22,6 +22,8 @@ from model.statistics import STATISTICS
 from model.terms import REASONS
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 HISTORICAL = SCENARIOS / "historical"
 WHATIF_FILES = sorted((SCENARIOS / "whatif").glob("*.yaml"))
 CASE_FILES = sorted(HISTORICAL.glob("*.yaml")) + WHATIF_FILES
@@ -35,7 +37,7 @@ def load(name: str):
 
 
 def raw_facts(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506 - a safe loader
     return {f"{group}.{key}": node for group, facts in data["facts"].items() for key, node in facts.items()}
 
 
@@ -230,14 +232,15 @@ def test_an_ally_is_no_party_to_the_conflict():
 # --- the observed record: decided, convened_by, reasons ------------------------------------------------
 
 def write_case(tmp_path: Path, observed_changes: dict, name: str = "kazakhstan-2022.yaml") -> Path:
-    data = yaml.safe_load((HISTORICAL / "kazakhstan-2022.yaml").read_text(encoding="utf-8"))
+    text = (HISTORICAL / "kazakhstan-2022.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     data["observed"].update(observed_changes)
     data["observed"] = {k: v for k, v in data["observed"].items() if v is not None}
     (tmp_path / "organisations").mkdir(exist_ok=True)
     shutil.copy(SCENARIOS / "organisations" / "csto.yaml", tmp_path / "organisations" / "csto.yaml")
     path = tmp_path / "historical" / name
     path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 

@@ -3,6 +3,8 @@ decide and convene), who may call an extraordinary session; and what the model t
 
 from __future__ import annotations
 
+import copy
+import functools
 import shutil
 from pathlib import Path
 
@@ -35,8 +37,17 @@ ORGANS = [
 ]
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.cache
+def _shipped() -> dict:
+    return yaml.load(ORGANISATION.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
+
+
 def organisation_data(**changes) -> dict:
-    data = yaml.safe_load(ORGANISATION.read_text(encoding="utf-8"))
+    data = copy.deepcopy(_shipped())
     data.update(changes)
     return data
 
@@ -44,7 +55,7 @@ def organisation_data(**changes) -> dict:
 def write_organisation(tmp_path: Path, data: dict) -> Path:
     path = tmp_path / "organisations" / "csto.yaml"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 
@@ -54,9 +65,10 @@ def case_beside(tmp_path: Path, name: str):
     return load_scenario(shutil.copy(SCENARIOS / "historical" / f"{name}.yaml", tmp_path / "historical"))
 
 
-@pytest.fixture
-def organisation(tmp_path):
-    return load_organisation(write_organisation(tmp_path, organisation_data(chair=CHAIR, organs=ORGANS)))
+@pytest.fixture(scope="module")
+def organisation(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rotation")
+    return load_organisation(write_organisation(folder, organisation_data(chair=CHAIR, organs=ORGANS)))
 
 
 # --- chair_at, organs_at -------------------------------------------------------------------------------
