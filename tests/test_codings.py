@@ -195,7 +195,8 @@ def test_derived_facts_follow_each_coding(tmp_path):
     assert np.all(run.outcome[unasked] == Level.NONE)
 
 
-@pytest.mark.xfail(strict=True, reason="model/codings.py coding_choices: a fact's free alternatives are drawn with "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="model/codings.py coding_choices: a fact's free alternatives are drawn with "
                    "the main coding keeping 1 - (free weights), then a joint set overrides the draw, so a free "
                    "alternative's share is its weight times (1 - the set's weight)")
 def test_free_and_joint_alternatives_of_one_fact_keep_their_weights(tmp_path):
@@ -214,7 +215,8 @@ def test_free_and_joint_alternatives_of_one_fact_keep_their_weights(tmp_path):
     assert within_binomial(count["hostile"], n, 0.45)
 
 
-@pytest.mark.xfail(strict=True, reason="model/scenario/case.py _read_fact accepts a joint set whose alternatives "
+@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception,
+                   reason="model/scenario/case.py _read_fact accepts a joint set whose alternatives "
                    "carry different weights; model/codings.py coding_choices then draws the set with the weight of "
                    "its first fact by name, silently ignoring the others")
 def test_a_set_with_different_weights_is_refused(tmp_path):
