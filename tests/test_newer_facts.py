@@ -11,15 +11,17 @@ import numpy as np
 import pytest
 import yaml
 
+from model.council import seats
 from model.crisis import member_role, sample_crisis
 from model.errors import InputError
 from model.ladder import Level, Stance
+from model.model import CouncilModel
 from model.params import Parameters
 from model.scenario import load_scenario, with_facts
 from model.scenario.case import NEWER_FACTS
 from model.simulate import simulate
 from model.statistics import STATISTICS
-from model.terms import REASONS
+from model.terms import COST_REASONS, REASONS
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
@@ -202,6 +204,37 @@ def test_mediation_lowers_aid_to_kyrgyzstan_2010():
     assert (after.outcome >= Level.ASSISTANCE).mean() < (before.outcome >= Level.ASSISTANCE).mean() - 0.2
 
 
+@pytest.mark.parametrize(("options", "expected"), [
+    ([], [0.0, 0.0, 0.0, 0.0]),
+    (["mediation"], [0.8 * 0.1, 0.8 * 0.2, 0.8 * 0.6, 0.8 * 1.0]),  # w_own_track times each rung's side-taking
+    (["bilateral", "own_peacekeepers"], [0.8 * 0.1, 0.8 * 0.2, 0.8 * 0.6, 0.8 * 1.0]),
+])
+def test_own_track_is_a_cost_of_the_lead_state_alone(options, expected):
+    model = CouncilModel(with_facts(load("kazakhstan-2022"), {"lead_state.options": options}), replications=8, rng=1)
+    column = COST_REASONS.index("own track")
+    assert model.lead.cost_terms[:, column] == pytest.approx(expected)
+    for member in model.members:
+        if member is not model.lead:
+            assert np.all(member.cost_terms[:, column] == 0.0), member.name
+
+
+@pytest.mark.parametrize("path", sorted(HISTORICAL.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_request_after_the_peak_never_gets_more(path):
+    case = load_scenario(path)
+    at = simulate(case, R, seed=SEED)
+    after = simulate(with_facts(case, {"request.timing": "after_peak"}), R, seed=SEED)
+    assert (after.outcome >= Level.ASSISTANCE).mean() <= (at.outcome >= Level.ASSISTANCE).mean()
+    assert deploys(after) <= deploys(at)
+
+
+def test_kyrgyzstan_2010_after_the_peak_gets_less():
+    """Osh, June 2010: the council met as the violence subsided; after the peak, less aid in the model."""
+    case = load("kyrgyzstan-2010-06")
+    at = simulate(case, R, seed=SEED)
+    after = simulate(with_facts(case, {"request.timing": "after_peak"}), R, seed=SEED)
+    assert (after.outcome >= Level.ASSISTANCE).mean() < (at.outcome >= Level.ASSISTANCE).mean() - 0.2
+
+
 # --- allies of the requester ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -224,9 +257,17 @@ def test_an_ally_supports_what_was_asked_for_and_says_why(allied):
     assert not run.objected[:, i].any()
 
 
-def test_an_ally_is_no_party_to_the_conflict():
-    with pytest.raises(InputError):  # an ally must be a member on the council
+def test_an_ally_is_no_party_to_the_conflict(allied):
+    model = CouncilModel(allied, replications=8, rng=1)
+    _, _, is_party = seats(model.members, model.lead_index)
+    parties = {m.name for m, party in zip(model.members, is_party, strict=True) if party}
+    assert parties == {"Armenia"}  # the requester; its ally keeps its seat as a member that may be counted
+
+
+def test_an_ally_must_be_a_member():
+    with pytest.raises(InputError) as info:
         with_facts(load("armenia-2021-05"), {"threat.allies": ["Azerbaijan"]})
+    assert "facts.threat.allies.value" in str(info.value)
 
 
 # --- the observed record: decided, convened_by, reasons ------------------------------------------------
