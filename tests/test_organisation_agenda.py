@@ -221,3 +221,16 @@ def test_who_may_call_an_extraordinary_session(tmp_path, callers, waits):
     slow = bool(np.median(np.where(decided, run.days, np.inf)) > 2 * Parameters().base_days)
     assert slow is waits
     assert bool(run.pending.any()) is waits
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="model/council.py decide: of the callers the organisation file allows (extraordinary_session"
+                          ".who_may_call), only 'lead_state' and 'chair' are acted on; 'member' is accepted and ignored, "
+                          "so the member asking never calls the session")
+def test_any_member_may_call_when_the_file_says_so(tmp_path):
+    write_organisation(tmp_path, organisation_data(extraordinary_session={"who_may_call": ["member"],
+                                                                          "source": "csto-charter-2002"}))
+    case = with_facts(case_beside(tmp_path, "armenia-2021-05"), {**NOT_KEEN, "agenda.chair": None})
+    run = simulate(case, R, seed=SEED)
+    assert not run.pending.any()  # Armenia, a member asking, pushes: an extraordinary session
+    assert np.nanmax(run.days) < 45
