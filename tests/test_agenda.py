@@ -182,6 +182,7 @@ def test_pending_means_no_outcome_and_no_days(seed, name):
     assert run.pending.dtype == bool and run.pending.shape == run.outcome.shape
     assert np.all(run.outcome[run.pending] == Level.NONE)
     assert np.all(np.isnan(run.days[run.pending]))
+    assert np.all(run.contribution[run.pending] == 0)  # no troops without a decision
     decided = run.outcome > Level.NONE
     assert not np.any(decided & run.pending)
     assert np.all(run.days[decided] <= HORIZON_DAYS)

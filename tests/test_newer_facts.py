@@ -273,7 +273,7 @@ def test_an_ally_must_be_a_member():
 # --- the observed record: decided, convened_by, reasons ------------------------------------------------
 
 def write_case(tmp_path: Path, observed_changes: dict, name: str = "kazakhstan-2022.yaml") -> Path:
-    text = (HISTORICAL / "kazakhstan-2022.yaml").read_text(encoding="utf-8")
+    text = (HISTORICAL / name).read_text(encoding="utf-8")
     data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     data["observed"].update(observed_changes)
     data["observed"] = {k: v for k, v in data["observed"].items() if v is not None}
@@ -338,3 +338,18 @@ def test_a_bad_observed_record_is_refused(tmp_path, changes, field):
         load_scenario(path)
     text = str(info.value)
     assert "\n" not in text and text.startswith(str(path)) and f"{field}" in text, text
+
+
+def test_reasons_when_nobody_asked_the_organisation(tmp_path):
+    """Armenia 2020 turned to Russia alone: nothing on the table, yet each member has the reason of the stance it
+    would take; the sources' 'absent' matches a request never made."""
+    reasons = {"Russia": {"stance": "absent", "source": "S002"}, "Belarus": {"stance": "absent", "source": "S002"}}
+    run = simulate(load_scenario(write_case(tmp_path, {"reasons": reasons}, "armenia-2020.yaml")), R, seed=SEED)
+    assert np.all(run.stance == Stance.ABSENT)
+    dominant = STATISTICS["dominant_reason"].compute(run)
+    assert dominant["Armenia"] == "requester"
+    assert all(reason is not None for reason in dominant.values())
+    assert STATISTICS["stance_agreement"].compute(run) == 1.0
+    assert STATISTICS["reason_agreement"].compute(run) is None  # the sources give no reason
+    assert STATISTICS["days_covered"].compute(run) is None  # no days observed, none decided
+    assert STATISTICS["undecided"].compute(run) == 0.0
