@@ -89,6 +89,27 @@ def test_is_tabled(level, changes, lead, expected):
     assert is_tabled(int(level), crisis(**changes), lead).tolist() == expected
 
 
+@SETTINGS
+@given(level=st.integers(1, 4), requested=st.integers(1, 4), to_organisation=st.booleans(), clash=st.booleans(),
+       convenable=st.sets(st.integers(1, 4)), agenda=st.sets(st.integers(1, 4)),
+       lead=st.lists(st.sampled_from([int(s) for s in Stance if s >= 0]), min_size=4, max_size=4))
+def test_what_reaches_the_table(level, requested, to_organisation, clash, convenable, agenda, lead):
+    c = crisis(requested=requested, to_organisation=to_organisation, armed_clash=clash,
+               convenable=tuple(sorted(convenable)), agenda_levels=tuple(sorted(agenda)))
+    stance = np.array(lead, dtype=np.int8)
+    tabled = is_tabled(level, c, stance)
+    asked = to_organisation and level <= requested
+    convened = not to_organisation and clash and level in convenable
+    if not (asked or convened):
+        assert not tabled.any()  # nothing reaches the table unasked and unconvened
+    elif convened or level in agenda:
+        assert np.array_equal(tabled, stance == Stance.SUPPORT)  # only with the lead state's support
+    else:
+        assert tabled.all()
+    # without a lead state on the council, whatever is asked for or convened is tabled
+    assert np.array_equal(is_tabled(level, c, None), np.full(4, asked or convened))
+
+
 # --- session_days --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("keen", "wait", "regular", "params", "expected"), [
@@ -151,6 +172,18 @@ def test_days_to_decision(outcome, session, delays, failed, readiness, expected)
     got = days_to_decision(np.array([int(outcome)]), np.array([session]), np.array([delays]), np.array([failed]),
                            readiness, P)
     assert got == pytest.approx([expected], nan_ok=True)
+
+
+@SETTINGS
+@given(outcome=st.sampled_from(list(Level)), session=st.floats(0, 400), delays=st.floats(0, 50),
+       more=st.floats(0, 50), failed=st.integers(0, 3), readiness=st.floats(0, 1))
+def test_days_grow_with_each_delay(outcome, session, delays, more, failed, readiness):
+    days = days_to_decision(np.full(2, int(outcome)), np.full(2, session), np.array([delays, delays + more]),
+                            np.full(2, failed), readiness, P)
+    if outcome == Level.NONE:
+        assert np.all(np.isnan(days))
+    else:
+        assert np.all(days >= session) and days[0] <= days[1]
 
 
 def test_horizon_is_half_a_year():
