@@ -82,13 +82,13 @@ DELIBERATION_TERMS = ("role override", "lead state's pull", "peers")
 
 def contributions(it: Internals) -> dict[str, dict[str, Any]]:
     """Per member: the mean contribution of every term to its position on each rung (consultations,
-    assistance, deployment), its own assessment and final position, and its stance shares."""
+    mission, assistance, deployment), its own assessment and final position, and its stance shares."""
     benefit = np.array([m.benefit for m in it.case.organisation.measures])
     out: dict[str, dict[str, Any]] = {}
     for m in it.members:
         terms = _terms(it, m, benefit)
         stances = {}
-        for lvl in (1, 2, 3):
+        for lvl in range(1, len(LEVELS)):
             counts = np.bincount(m.stances(lvl), minlength=4) / it.replications
             stances[LEVELS[lvl]] = {name: round(float(c), 6) for name, c in zip(STANCES, counts, strict=True)}
         out[m.name] = {
