@@ -29,8 +29,8 @@ class Crisis:
     severity: np.ndarray  # (R,)
     regime_threat: float
     spillover_to: frozenset[str]
-    mandate: float  # fit with the collective-defence clause
-    internality: float
+    mandate: np.ndarray | float  # fit with the collective-defence clause ((R,) when the resolve is drawn)
+    internality: np.ndarray | float
     legitimacy_deficit: float
     adversary: str | None
     patrons: tuple[str, ...]
