@@ -116,7 +116,8 @@ def _strategic_value(case: Case, req_profile: MemberProfile | None, num) -> np.n
     return 0.0
 
 
-def _lead_resolve(case: Case, params: Parameters, lead: MemberProfile | None, value, severity, regime_threat) -> np.ndarray | float:
+def _lead_resolve(case: Case, params: Parameters, lead: MemberProfile | None, value, severity,
+                  regime_threat) -> np.ndarray | float:
     """How hard the lead state pushes (0 without a lead state), from its net stake in the crisis."""
     if lead is None:
         return 0.0

@@ -77,7 +77,8 @@ class CouncilModel(mesa.Model):
 
     @property
     def trace(self) -> list[dict[str, np.ndarray]] | None:
-        """Replication 0 of the record, round by round: name -> (len(MEASURES),) position (with ``trace=True``, else None)."""
+        """Replication 0 of the record, round by round: name -> (len(MEASURES),) position (with ``trace=True``,
+        else None)."""
         if not self._trace or self.record is None:
             return None
         return [{name: pos[0] for name, pos in rnd.items()} for rnd in self.record]
