@@ -64,7 +64,7 @@ class MemberState(mesa.Agent):
         #: Cost of each measure by term, (measures, len(COST_REASONS)): the mean over replications where a term
         #: differs between them (an uncertain fact, the lead state's resolve, or points run side by side).
         self.cost_terms: np.ndarray | None = None
-        self.dominant_cost: np.ndarray  # (3,) or (replications, 3) int8: the largest cost term of each measure
+        self.dominant_cost: np.ndarray  # (measures,) or (replications, measures) int8: the largest cost term of each measure
 
     # -- the protocol --------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import numpy as np
 from . import mechanisms as mech
 from .ladder import LEVELS
 from .params import Parameters
-from .scenario import Case
+from .scenario import Case, MemberProfile
 
 #: A member's role in a case (:func:`member_role`): an ``ally`` acts on the requester's side (threat.allies).
 ROLES = ("member", "lead", "requester", "party", "ally")
@@ -29,8 +29,8 @@ class Crisis:
     severity: np.ndarray  # (R,)
     regime_threat: float
     spillover_to: frozenset[str]
-    mandate: float  # fit with the collective-defence clause
-    internality: float
+    mandate: np.ndarray | float  # fit with the collective-defence clause ((R,) when the resolve is drawn)
+    internality: np.ndarray | float
     legitimacy_deficit: float
     adversary: str | None
     patrons: tuple[str, ...]
@@ -68,13 +68,7 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
     affected = requester or next(iter(case.value("threat.parties")), None)
     req_profile = roster.get(affected) if affected else None
     origin, framing = case.value("threat.origin"), case.value("request.framing")
-    if "lead_state.strategic_value" in case.facts:
-        value: np.ndarray | float = num("lead_state.strategic_value")
-    elif req_profile is not None:
-        value = mech.strategic_value(req_profile.border_with_lead_km, req_profile.lead_installations,
-                                     req_profile.lead_diaspora_share, req_profile.economic_weight)
-    else:
-        value = 0.0
+    value = _strategic_value(case, req_profile, num)
     caps = org.capabilities_at(case.date)
     severity = mech.after_peak_severity(
         mech.crisis_severity(num("threat.deaths"), case.value("threat.scope"), params.severity_deaths_full,
@@ -83,11 +77,7 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
     regime_threat = mech.REGIME_THREAT[case.value("threat.regime_threat")]
     lead = roster.get(org.lead_state) if org.lead_state else None
     options = set(case.value("lead_state.options"))
-    resolve = 0.0 if lead is None else mech.lead_resolve(mech.lead_net_stake(
-        value, severity, regime_threat, mech.REGIME_INSECURITY[lead.regime], case.value("adversary.lead_state_relation"),
-        case.value("adversary.name") is not None, case.value("lead_state.competing_commitments"),
-        w_strategic=params.w_strategic, w_contagion=params.w_contagion, w_adversary=params.w_adversary,
-        w_commitments=params.w_commitments), resolve_scale=params.resolve_scale)
+    resolve = _lead_resolve(case, params, lead, value, severity, regime_threat)
     credit = params.framing_credit * resolve  # the framing works as far as the lead state wants it to (S001)
     return Crisis(
         replications=replications,
@@ -114,6 +104,29 @@ def sample_crisis(case: Case, params: Parameters, replications: int, rng: np.ran
         mandate_origin=origin,
         **_agenda(case, options, resolve),
     )
+
+
+def _strategic_value(case: Case, req_profile: MemberProfile | None, num) -> np.ndarray | float:
+    """The affected member's value to the lead state: the case's own fact if it states one, else from the
+    member's profile (border, installations, diaspora, economic weight), else none."""
+    if "lead_state.strategic_value" in case.facts:
+        return num("lead_state.strategic_value")
+    if req_profile is not None:
+        return mech.strategic_value(req_profile.border_with_lead_km, req_profile.lead_installations,
+                                    req_profile.lead_diaspora_share, req_profile.economic_weight)
+    return 0.0
+
+
+def _lead_resolve(case: Case, params: Parameters, lead: MemberProfile | None, value, severity,
+                  regime_threat) -> np.ndarray | float:
+    """How hard the lead state pushes (0 without a lead state), from its net stake in the crisis."""
+    if lead is None:
+        return 0.0
+    return mech.lead_resolve(mech.lead_net_stake(
+        value, severity, regime_threat, mech.REGIME_INSECURITY[lead.regime], case.value("adversary.lead_state_relation"),
+        case.value("adversary.name") is not None, case.value("lead_state.competing_commitments"),
+        w_strategic=params.w_strategic, w_contagion=params.w_contagion, w_adversary=params.w_adversary,
+        w_commitments=params.w_commitments), resolve_scale=params.resolve_scale)
 
 
 def _agenda(case: Case, options: set[str], resolve: np.ndarray | float) -> dict:

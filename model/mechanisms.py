@@ -3,7 +3,7 @@
 Each function computes one named quantity from facts, a member's structural attributes and global
 parameters; numbers may be scalars or numpy arrays over replications, global parameters included (one
 value per replication when many points run side by side: ``model.params.ParameterRows``). Where a
-parameter meets an (R, 3) array of positions it goes through :func:`per_row`. Agents call them
+parameter meets an (R, measures) array of positions it goes through :func:`per_row`. Agents call them
 (``model/agents.py``); nothing here holds state or draws random numbers.
 
 Sources are cited by key: ``docs/bibliography.yaml`` (S000-S004 are the five seed articles).

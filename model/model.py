@@ -59,8 +59,8 @@ class CouncilModel(mesa.Model):
         largest = max(m.force_pledge for m in case.roster)
         self.burden = {m.name: mech.burden_share(m.force_pledge, largest) for m in case.roster}
 
-        #: Every round's positions, name -> (R, 3) (all replications with ``record``, else replication 0 as
-        #: (1, 3) with ``trace``; None with neither).
+        #: Every round's positions, name -> (R, len(MEASURES)) (all replications with ``record``, else replication
+        #: 0 as (1, len(MEASURES)) with ``trace``; None with neither).
         self.record: list[dict[str, np.ndarray]] | None = [] if record or trace else None
         self._record_all, self._trace = record, trace
         self.agents.do("assess")
@@ -77,7 +77,8 @@ class CouncilModel(mesa.Model):
 
     @property
     def trace(self) -> list[dict[str, np.ndarray]] | None:
-        """Replication 0 of the record, round by round: name -> (3,) position (with ``trace=True``, else None)."""
+        """Replication 0 of the record, round by round: name -> (len(MEASURES),) position (with ``trace=True``,
+        else None)."""
         if not self._trace or self.record is None:
             return None
         return [{name: pos[0] for name, pos in rnd.items()} for rnd in self.record]

@@ -61,7 +61,7 @@ def modal_level(outcome: np.ndarray) -> int:
 
 
 def expected_level(probabilities: dict[str, float]) -> float:
-    """The mean rung of the ladder (none 0 ... deployment 3)."""
+    """The mean rung of the ladder (none 0 ... deployment 4)."""
     return float(sum(LEVELS.index(k) * v for k, v in probabilities.items()))
 
 

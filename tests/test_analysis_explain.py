@@ -10,6 +10,7 @@ import pytest
 
 from model.analysis.explain import DELIBERATION_TERMS, EXTRA_TERMS, counterfactuals, explain, fact_changes
 from model.cli import main
+from model.ladder import MEASURES, to_old_ladder
 from model.scenario import load_scenario
 from model.simulate import simulate
 from model.terms import BENEFIT_REASONS, COST_REASONS
@@ -40,13 +41,14 @@ def test_contributions_add_up_to_the_final_position(kazakhstan):
 def test_the_mechanisms_behind_kazakhstan_2022(kazakhstan):
     c = kazakhstan["contributions"]
     russia = c["Russia"]["terms"]
+    d = MEASURES.index("deployment")
     # Russia's stake in a strategically vital neighbour is the largest single term of its deployment utility
-    assert russia["strategic value"][2] == max(v[2] for v in russia.values())
+    assert russia["strategic value"][d] == max(v[d] for v in russia.values())
     # Belarus and Armenia, outside Central Asia, support a deployment because Russia pulls them
     for member in ("Belarus", "Armenia"):
         terms = c[member]["terms"]
-        own = c[member]["own"][2]
-        assert terms["lead state's pull"][2] > 0.5 and c[member]["final"][2] > 0 and own < 0.1
+        own = c[member]["own"][d]
+        assert terms["lead state's pull"][d] > 0.5 and c[member]["final"][d] > 0 and own < 0.1
     pv = kazakhstan["pivotal"]
     assert pv["position"]["Russia"] == 1.0
     assert all(v == 0.0 for m, v in pv["position"].items() if m != "Russia")
@@ -75,8 +77,38 @@ def test_an_external_origin_would_have_made_june_2010_a_deployment():
     assert not any(e["changes"][0]["label"] == "request.framing external" for e in cf["flips"])
 
 
-def test_a_hostile_russia_raises_but_does_not_flip_armenia_2021():
-    rep = explain(load_scenario("armenia-2021-05"), R, 1)
+@pytest.fixture(scope="module")
+def armenia_2021():
+    return explain(load_scenario("armenia-2021-05"), R, 1)
+
+
+def _change(rep, label):
+    """The counterfactual with this one change, among the flips or the movers (None: neither)."""
+    cf = rep["counterfactuals"]
+    return next((e for e in [*cf["flips"], *cf["movers"]] if e["changes"][0]["label"] == label), None)
+
+
+def test_armenia_2021_a_hostile_russia_raises_assistance_and_russia_holds_the_agenda(armenia_2021):
+    """What still holds of the test below on the five-rung ladder (issue 12)."""
+    rep = armenia_2021
+    assert rep["modal"] == "consultations"
+    hostile = _change(rep, "adversary.lead_state_relation hostile")
+    assert hostile and hostile["outcome_probabilities"]["assistance"] > 0.3  # from about 0 in the case itself
+    assert rep["outcome_probabilities"]["assistance"] < 0.01
+    # Russia seeing more at stake flips it up the ladder (old ladder: assistance), by tabling (its agenda power)
+    up = next(e for e in rep["counterfactuals"]["flips"] if e["changes"][0]["label"].startswith("Russia's stake +"))
+    assert to_old_ladder(up["modal"]) == "assistance"
+    assert rep["pivotal"]["up"]["members"]["Russia"] > 0.5
+    agenda = {a["rung"]: a for a in rep["pivotal"]["agenda"]}
+    assert agenda["assistance"]["kept_off"] > 0.99 and agenda["assistance"]["would_have_passed"] > 0.3
+
+
+@pytest.mark.xfail(reason="issue 12: a hostile Russia now flips Armenia 2021 (R 1000, seed 1): modal assistance "
+                          "0.466 (mission 0.291, consultations 0.161, none 0.082) at distance 2, against consultations "
+                          "0.531 in the case; and Russia's stake +0.25 already flips it (to mission 0.537), so "
+                          "'Russia's stake +1' is no longer the smallest flip", strict=True)
+def test_a_hostile_russia_raises_but_does_not_flip_armenia_2021(armenia_2021):
+    rep = armenia_2021
     cf = rep["counterfactuals"]
     assert rep["modal"] == "consultations"
     assert not any(e["changes"][0]["label"] == "adversary.lead_state_relation hostile" for e in cf["flips"])

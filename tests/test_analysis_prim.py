@@ -122,14 +122,30 @@ def test_discover_reads_a_sweep_and_writes_rules(sweep_dir: Path, capsys):
     out = sweep_dir / "discover"
     report = json.loads((out / "prim.json").read_text())
     box = report["boxes"][0]
-    # a deployment in June 2010 needs much stronger threat perceptions and a mandate: the unrest framed as
-    # external (box 1), or no legal cost at all (box 2)
-    assert box["rule"] == "threat_scale at least 1.75 and request.framing is external"
+    # a deployment in June 2010 needs much stronger threat perceptions and a mandate: no legal cost at all
+    # (issue 12: the external framing is no longer a box of its own, see the test below)
+    assert box["rule"] == "threat_scale at least 1.75 and w_legal at most 0.5"
     assert box["density"] > 0.75 and box["coverage"] > 0.7
-    assert report["boxes"][1]["restricted"] == ["threat_scale", "w_legal"]
+    assert box["restricted"] == ["threat_scale", "w_legal"]
     assert (out / "prim-trajectory.png").is_file() and (out / "manifest.json").is_file()
     assert main(["discover", str(sweep_dir), "--json", "--threshold", "0.9", "--out", str(sweep_dir / "d2")]) == 0
     assert json.loads(capsys.readouterr().out)["event"] == "p_deployment >= 0.9"
+
+
+@pytest.mark.xfail(reason="issue 12: the framing now stretches the mandate only as far as the lead state's resolve "
+                          "(S001), low for Kyrgyzstan 2010-06: PRIM finds one box, 'threat_scale at least 1.75 and "
+                          "w_legal at most 0.5' (density 0.83, coverage 0.87), and no box on request.framing; with "
+                          "w_legal 1.5 and threat_scale 3.0 P(deployment) is 0.28 framed external, 0.00 internal "
+                          "(40 replications a point)", strict=True)
+def test_discover_june_2010_a_deployment_through_the_external_framing(sweep_dir: Path, capsys):
+    assert main(["discover", str(sweep_dir), "--json", "--out", str(sweep_dir / "d-framing")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # a deployment in June 2010 needs much stronger threat perceptions and a mandate: the unrest framed as
+    # external (box 1), or no legal cost at all (box 2)
+    box = report["boxes"][0]
+    assert box["rule"] == "threat_scale at least 1.75 and request.framing is external"
+    assert box["density"] > 0.75 and box["coverage"] > 0.7
+    assert report["boxes"][1]["restricted"] == ["threat_scale", "w_legal"]
 
 
 @pytest.mark.parametrize(("make", "message"), [

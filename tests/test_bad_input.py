@@ -23,6 +23,7 @@ import pytest
 
 from model.cli import main
 from model.errors import InputError
+from model.ladder import LEVELS, MEASURES
 from model.scenario import MAX_FILE_BYTES, load_scenario
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -209,7 +210,7 @@ HISTORICAL = [
     pytest.param({"facts.threat.origin.value": "aliens"}, "facts.threat.origin.value", "'aliens' is not allowed",
                  "internal, external_state, external_nonstate, member_state", id="unknown-origin"),
     pytest.param({"facts.request.measure.value": "airstrikes"}, "facts.request.measure.value", "is not allowed",
-                 "consultations, assistance, deployment", id="unknown-measure"),
+                 ", ".join(MEASURES), id="unknown-measure"),
     pytest.param({"facts.request.by.value": "Uzbekistan"}, "facts.request.by.value", "'Uzbekistan' is not allowed",
                  "Armenia, Belarus, Kazakhstan, Kyrgyzstan, Russia, Tajikistan or null", id="requester-not-member"),
     pytest.param({"facts.request.by.value": "null"}, "facts.request.by.value", "'null' is not allowed", "or null",
@@ -223,7 +224,7 @@ HISTORICAL = [
     pytest.param({"observed.contributions.Uzbekistan": {"value": 10, "source": "S002"}},
                  "observed.contributions.Uzbekistan", "unknown key", "Kazakhstan", id="contribution-non-member"),
     pytest.param({"observed.outcome.value": "victory"}, "observed.outcome.value", "is not allowed",
-                 "none, consultations, assistance, deployment", id="unknown-outcome"),
+                 ", ".join(LEVELS), id="unknown-outcome"),
     pytest.param({"facts.request.channel.value": "none"}, "facts.request.channel.value", "a requester without a channel",
                  "organisation, bilateral", id="requester-without-channel"),
     pytest.param({"organisation": "nato"}, "organisation", "no organisation file nato.yaml", "scenarios/organisations",

@@ -9,7 +9,7 @@ import pytest
 
 from model import RULES, CouncilModel, Level, Parameters, Stance, load_scenario, simulate
 from model.council import is_tabled, rung_stances, seats, vote_on_rungs
-from model.ladder import LEVELS
+from model.ladder import LEVELS, MEASURES
 from model.rules import Ballot
 from model.scenario import with_facts
 
@@ -55,8 +55,9 @@ def test_the_lead_state_pulls_dependent_members_toward_it():
     pulled = CouncilModel(case, Parameters().replace(influence=0.9), replications=200, rng=5)
     free.run_model()
     pulled.run_model()
-    armenia_free = next(a for a in free.agents if a.name == "Armenia").position[:, 2]
-    armenia_pulled = next(a for a in pulled.agents if a.name == "Armenia").position[:, 2]
+    deployment = MEASURES.index("deployment")
+    armenia_free = next(a for a in free.agents if a.name == "Armenia").position[:, deployment]
+    armenia_pulled = next(a for a in pulled.agents if a.name == "Armenia").position[:, deployment]
     assert np.all(armenia_pulled > armenia_free)  # Russia wants the deployment; Armenia is pulled up
 
 
@@ -68,7 +69,7 @@ def test_the_record_keeps_every_round_of_every_replication():
     for m in model.members:
         np.testing.assert_array_equal(model.record[0][m.name], m.own)  # round 0: the own assessment
         np.testing.assert_array_equal(model.record[-1][m.name], m.position)
-        assert model.record[1][m.name].shape == (30, 3)
+        assert model.record[1][m.name].shape == (30, len(MEASURES))
 
 
 def test_the_trace_is_replication_0_of_the_record():
@@ -83,7 +84,7 @@ def test_the_trace_is_replication_0_of_the_record():
         for name in full:
             np.testing.assert_array_equal(full[name], rnd[name][0])
             np.testing.assert_array_equal(one[name], full[name])
-    assert all(rnd[name].shape == (1, 3) for rnd in traced.record for name in rnd)
+    assert all(rnd[name].shape == (1, len(MEASURES)) for rnd in traced.record for name in rnd)
 
 
 def test_own_assessments_replaced_before_the_run_restart_the_record():
@@ -101,7 +102,9 @@ def test_the_council_votes_with_one_function():
     decision = model.run_model()
     stances = rung_stances(model.members)
     vote = vote_on_rungs(stances, model.crisis, model.rule, *seats(model.members, model.lead_index))
-    np.testing.assert_array_equal(vote.outcome, decision.outcome)
+    # The vote's outcome is the council's, except where it came too late: 'no decision yet' (pending) after the vote.
+    assert np.all(vote.outcome[decision.pending] > Level.NONE)
+    np.testing.assert_array_equal(np.where(decision.pending, Level.NONE, vote.outcome), decision.outcome)
     np.testing.assert_array_equal(vote.tabled, decision.tabled)
     np.testing.assert_array_equal(vote.vetoed, decision.vetoed)
     assert not vote.delays.any()  # no delay draws given

@@ -7,6 +7,7 @@ import pytest
 
 from model import load_scenario, simulate
 from model.cli import main
+from model.ladder import LEVELS
 from model.scenario import list_case_files
 
 HISTORICAL = [p.stem for p in list_case_files() if load_scenario(p).kind == "historical"]
@@ -59,7 +60,7 @@ def test_run_json_has_the_documented_keys(capsys):
     run = json.loads(capsys.readouterr().out)
     assert {"scenario", "replications", "seed", "rule", "outcome_probabilities", "modal_outcome", "observed",
             "days_to_decision", "objection_rate", "mean_contribution"} <= set(run)
-    assert set(run["outcome_probabilities"]) == {"none", "consultations", "assistance", "deployment"}
+    assert set(run["outcome_probabilities"]) == set(LEVELS)
     assert set(run["days_to_decision"]) == {"p10", "p50", "p90"}
     assert run["seed"] == 3 and run["replications"] == 300 and run["observed"] == "deployment"
 

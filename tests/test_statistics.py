@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import simulate
-from model.ladder import LEVELS
+from model.ladder import LEVELS, Level
 from model.statistics import (
     DEFAULT_SWEEP_STATISTICS,
     STATISTICS,
@@ -27,8 +27,8 @@ def test_every_statistic_has_a_meaning_and_a_function():
 
 def test_sweeps_record_the_registered_statistics_in_registry_order():
     assert FIGURES == SWEEP_STATISTICS == ("outcome_probabilities", "modal_outcome", "days_to_decision",
-                                           "objection_rate", "lead_state_share", "mean_contribution")
-    assert DEFAULT_FIGURES == DEFAULT_SWEEP_STATISTICS == SWEEP_STATISTICS[:-1]
+                                           "objection_rate", "lead_state_share", "mean_contribution", "undecided")
+    assert DEFAULT_FIGURES == DEFAULT_SWEEP_STATISTICS == tuple(s for s in SWEEP_STATISTICS if s != "mean_contribution")
 
 
 def test_the_result_reports_each_statistic_rounded():
@@ -57,9 +57,11 @@ def test_modal_outcome_takes_the_lower_rung_on_a_tie():
 
 
 def test_outcome_probabilities_and_expected_level():
-    probs = outcome_probabilities(np.array([0, 3, 3, 1], dtype=np.int8))
-    assert probs == {"none": 0.25, "consultations": 0.25, "assistance": 0.0, "deployment": 0.5}
-    assert expected_level(probs) == pytest.approx(1.75)
+    probs = outcome_probabilities(np.array([Level.NONE, Level.DEPLOYMENT, Level.DEPLOYMENT, Level.CONSULTATIONS],
+                                           dtype=np.int8))
+    assert probs == {"none": 0.25, "consultations": 0.25, "mission": 0.0, "assistance": 0.0, "deployment": 0.5}
+    assert list(probs) == list(LEVELS)
+    assert expected_level(probs) == pytest.approx(0.25 * Level.CONSULTATIONS + 0.5 * Level.DEPLOYMENT)
 
 
 def test_days_quantiles_over_the_replications_that_decided():

@@ -17,6 +17,8 @@ PINNED_REASONS = (
     "regional threat", "shared border", "spillover", "regime contagion", "treaty obligation", "strategic value",
     "cost of action", "no legal mandate", "sovereignty precedent", "cross-pressure",
     "doubtful legitimacy", "no ready force", "courted adversary", "competing commitments",
+    # issue 12: appended, so that the codes above keep their numbers
+    "own track", "ally of the requester",
 )
 
 

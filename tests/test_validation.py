@@ -16,6 +16,7 @@ from model.calibrate import baselines
 from model.calibrate.abc import Setup, Target
 from model.calibrate.validate import validate
 from model.cli import main
+from model.ladder import LEVELS
 from model.params import Parameters
 from model.scenario import list_case_files
 
@@ -102,18 +103,18 @@ def test_the_walk_catches_a_disagreement_without_a_source(case_data):
 
 def test_base_rate_by_hand():
     p = baselines.base_rate(["none", "none", "assistance", "consultations", "none"])
-    np.testing.assert_allclose(p, np.array([4, 2, 2, 1]) / 9)  # add-one smoothing over 5 cases and 4 levels
-    np.testing.assert_allclose(baselines.base_rate(["deployment"], pseudocount=0), [0, 0, 0, 1])
+    np.testing.assert_allclose(p, np.array([4, 2, 1, 2, 1]) / 10)  # add-one smoothing over 5 cases and 5 levels
+    np.testing.assert_allclose(baselines.base_rate(["deployment"], pseudocount=0), [0, 0, 0, 0, 1])
 
 
 def test_compromise_interpolates_between_levels():
-    np.testing.assert_allclose(baselines.interpolate_levels(np.array([1.3, 0.0, 3.0])),
-                               [[0, 0.7, 0.3, 0], [1, 0, 0, 0], [0, 0, 0, 1]])
+    np.testing.assert_allclose(baselines.interpolate_levels(np.array([1.3, 0.0, len(LEVELS) - 1.0])),
+                               [[0, 0.7, 0.3, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 1]])
 
 
 def test_compromise_without_a_request_is_none():
     case = load_scenario("armenia-2020")  # a bilateral request: nothing for the council to decide
-    np.testing.assert_array_equal(baselines.compromise_one(case, Parameters(), 50, 1), [1, 0, 0, 0])
+    np.testing.assert_array_equal(baselines.compromise_one(case, Parameters(), 50, 1), [1, 0, 0, 0, 0])
 
 
 def test_compromise_and_lead_state_alone_are_distributions():
@@ -121,10 +122,10 @@ def test_compromise_and_lead_state_alone_are_distributions():
     sets, w = [Parameters(), Parameters().replace(influence=0.2)], np.array([0.5, 0.5])
     for f in (baselines.compromise, baselines.lead_state_alone):
         p = f(case, sets, w, 100, [1, 2])
-        assert p.shape == (4,) and p.sum() == pytest.approx(1.0) and (p >= 0).all()
+        assert p.shape == (len(LEVELS),) and p.sum() == pytest.approx(1.0) and (p >= 0).all()
     # the compromise of June 2010 lies between consultations and deployment: the members disagree
     p = baselines.compromise(case, sets, w, 100, [1, 2])
-    assert p[0] < 0.05 and p[3] < 0.9
+    assert p[0] < 0.05 and p[LEVELS.index("deployment")] < 0.9
 
 
 # -- leave one out -----------------------------------------------------------------------------------
@@ -162,7 +163,7 @@ def test_the_held_out_record_never_enters_its_fold(tiny, monkeypatch):
 
     def fake(case):
         t = original(case)
-        return Target(t.case, (0.0, 0.0, 0.0, 1.0), None, None) if case.id == flipped else t
+        return Target(t.case, tuple(float(lvl == "deployment") for lvl in LEVELS), None, None) if case.id == flipped else t
 
     monkeypatch.setattr(Target, "from_case", staticmethod(fake))
     again = validate(setup, Path(out), quiet=True)  # the prior sample is reused: nothing reruns

@@ -82,7 +82,7 @@ DELIBERATION_TERMS = ("role override", "lead state's pull", "peers")
 
 def contributions(it: Internals) -> dict[str, dict[str, Any]]:
     """Per member: the mean contribution of every term to its position on each rung (consultations,
-    assistance, deployment), its own assessment and final position, and its stance shares."""
+    mission, assistance, deployment), its own assessment and final position, and its stance shares."""
     benefit = np.array([m.benefit for m in it.case.organisation.measures])
     out: dict[str, dict[str, Any]] = {}
     for m in it.members:

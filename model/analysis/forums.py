@@ -71,7 +71,7 @@ def forum_report(case: Case, replications: int, seed: int, params: Parameters) -
     n_members = len(it.members)
     it.release()
     structure = {
-        "mandate": _round(crisis.mandate), "clause_max": _round(clause_max),
+        "mandate": _round(np.mean(crisis.mandate)), "clause_max": _round(clause_max),
         "readiness": _round(crisis.readiness), "force": _round(crisis.force), "legal_relief": _round(crisis.legal_relief),
         "lead_state": org.lead_state, "agenda_levels": [LEVELS[lvl] for lvl in org.agenda_levels],
         "rule": res.rule, "members": n_members, "in_region": in_region, "out_of_region": out_region,

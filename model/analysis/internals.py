@@ -63,7 +63,7 @@ class Internals:
 
     @property
     def before_last(self) -> dict[str, np.ndarray]:
-        """name -> (R, 3) positions one round before the last (from the model's record)."""
+        """name -> (R, measures) positions one round before the last (from the model's record)."""
         return self.model.record[-2]
 
     @property
