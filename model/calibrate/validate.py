@@ -133,7 +133,7 @@ def fold(cases: Sequence[Case], runs: dict[str, PriorRuns], dist: dict[str, np.n
             "channel": baselines.channel(case), "days_observed": list(days_obs) if days_obs else None,
             "models": {n: _outcome_scores(probs[n], observed) for n in MODELS},
             "days": {n: days[n] for n in MODELS} if days_obs else None, "stances": stances,
-            "lookup_facts": list(rule.facts),
+            "lookup_facts": list(rule.facts), "lookup_cell": len(rule.members(case)),
             "fit": {n: {k2: fitted[n][k2] for k2 in ("accepted", "ess", "epsilon")} for n in RULE_OF}}
 
 
