@@ -16,6 +16,7 @@ from model.calibrate.abc import Setup, Target, accept, calibrate, observed_share
 from model.calibrate.posterior import read_posterior, simulate_posterior
 from model.calibrate.scores import brier_deployment, rps
 from model.cli import main
+from model.ladder import OLD_LEVELS
 from model.params import SPECS, Parameters
 
 # -- priors -------------------------------------------------------------------------------------------
@@ -34,30 +35,32 @@ def test_every_parameter_has_a_prior_inside_its_bounds_with_a_reason(name):
 
 # -- scores, by hand ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("observed", ["none", "consultations", "assistance", "deployment"])
+@pytest.mark.parametrize("observed", OLD_LEVELS)
 def test_a_perfect_forecast_scores_zero(observed):
     p = {observed: 1.0}
     assert rps(p, observed) == 0.0 and brier_deployment(p, observed) == 0.0
 
 
 def test_uniform_forecast_by_hand():
-    u = [0.25] * 4
+    u = [0.25] * 4  # on the four-level ladder
     # observed none: cumulative forecast (.25, .5, .75) against (1, 1, 1)
-    assert rps(u, "none") == pytest.approx((0.75**2 + 0.5**2 + 0.25**2) / 3) == pytest.approx(0.291667, abs=1e-6)
+    assert rps(u, "none", OLD_LEVELS) == pytest.approx((0.75**2 + 0.5**2 + 0.25**2) / 3) == pytest.approx(0.291667,
+                                                                                                        abs=1e-6)
     # observed assistance: (.25, .5, .75) against (0, 0, 1)
-    assert rps(u, "assistance") == pytest.approx((0.25**2 + 0.5**2 + 0.25**2) / 3)
-    assert brier_deployment(u, "none") == pytest.approx(0.0625)
-    assert brier_deployment(u, "deployment") == pytest.approx(0.5625)
+    assert rps(u, "assistance", OLD_LEVELS) == pytest.approx((0.25**2 + 0.5**2 + 0.25**2) / 3)
+    q = dict.fromkeys(OLD_LEVELS, 0.25)
+    assert brier_deployment(q, "none") == pytest.approx(0.0625)
+    assert brier_deployment(q, "deployment") == pytest.approx(0.5625)
 
 
 def test_worst_forecast_and_distance_on_the_ladder():
     assert rps({"deployment": 1.0}, "none") == 1.0
     assert brier_deployment({"deployment": 1.0}, "none") == 1.0
-    # one rung off costs a third, two rungs two thirds
-    assert rps({"consultations": 1.0}, "none") == pytest.approx(1 / 3)
-    assert rps({"assistance": 1.0}, "none") == pytest.approx(2 / 3)
+    # one rung off costs a third, two rungs two thirds (four rungs)
+    assert rps([0, 1, 0, 0], "none", OLD_LEVELS) == pytest.approx(1 / 3)
+    assert rps([0, 0, 1, 0], "none", OLD_LEVELS) == pytest.approx(2 / 3)
     # a 70/30 forecast, by hand: F = (0, .7, 1) against observed assistance (0, 0, 1)
-    assert rps({"consultations": 0.7, "assistance": 0.3}, "assistance") == pytest.approx(0.49 / 3)
+    assert rps([0, 0.7, 0.3, 0], "assistance", OLD_LEVELS) == pytest.approx(0.49 / 3)
 
 
 def test_scores_refuse_what_is_not_a_forecast():
@@ -270,9 +273,9 @@ def _fails(capsys, argv, fragment):
 @pytest.mark.parametrize("argv, fragment", [
     (["calibrate", "--draws", "0"], "--draws: 0 is out of range (allowed: 10 to 200,000)"),
     (["calibrate", "--draws", "many"], "--draws: 'many' is not a whole number"),
-    (["validate", "--draws", "9999999"], "--draws: 9,999,999 is out of range"),
+    (["calibrate", "--draws", "9999999"], "--draws: 9,999,999 is out of range"),
     (["calibrate", "--accept", "0"], "--accept: 0 is out of range"),
-    (["validate", "--accept", "x"], "--accept: 'x' is not a number"),
+    (["calibrate", "--accept", "x"], "--accept: 'x' is not a number"),
     (["calibrate", "--replications", "0"], "--replications: 0 is out of range"),
 ])
 def test_bad_arguments(capsys, tmp_path, argv, fragment):

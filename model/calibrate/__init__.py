@@ -25,11 +25,11 @@ DEFAULT_DRAWS = 4000
 DEFAULT_REPLICATIONS = 200
 DEFAULT_ACCEPT = 0.02
 MIN_DRAWS, MAX_DRAWS = 10, 200_000
-#: The validation's defaults: fewer sets and replications than the calibration (every case runs under two rules),
-#: and the share kept per fold so that about as many sets are kept as the calibration keeps.
-VALIDATE_DRAWS = 2000
+#: The validation's defaults: the calibration's sets and share kept, half its replications (every case runs under two
+#: rules, and the folds reweight one sample).
+VALIDATE_DRAWS = 4000
 VALIDATE_REPLICATIONS = 100
-VALIDATE_ACCEPT = 0.04
+VALIDATE_ACCEPT = 0.02
 
 #: The public names, loaded on first use (PEP 562).
 _PUBLIC = {"Setup": ".abc", "Target": ".abc", "calibrate": ".abc", "read_posterior": ".posterior",

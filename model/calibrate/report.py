@@ -233,11 +233,34 @@ def _priors() -> list[str]:
             *_table(["name", "default", "bounds", "prior", "why this range"], rows)]
 
 
+def _posterior(report: Report) -> list[str]:
+    cal = report["calibration"]
+    order = sorted(cal["posterior"], key=lambda n: (-(cal["posterior"][n]["contraction"] or 0), n))
+    rows = [[f"`{n}`", f"{cal['posterior'][n]['prior'][0]:g}-{cal['posterior'][n]['prior'][1]:g}",
+             f"{cal['posterior'][n]['default']:g}", f"{cal['posterior'][n]['median']:.3g}",
+             f"{cal['posterior'][n]['q05']:.3g}-{cal['posterior'][n]['q95']:.3g}",
+             f"{cal['posterior'][n]['contraction']:.2f}", "yes" if cal["posterior"][n]["inside_90"] else "**no**"]
+            for n in order]
+    outside = [n for n in order if not cal["posterior"][n]["inside_90"]]
+    return ["## Calibration on every case", "",
+            f"The same sample calibrated on all {len(report['cases'])} cases (the closest "
+            f"{100 * report['accept_quantile']:g}%: {cal['accepted']} sets, effective sample size {cal['ess']:.1f}): "
+            f"best distance {_f(cal['best_distance'])}, median of the sample {_f(cal['prior_median_distance'])}. The "
+            f"default parameters, run with the same replications and seed, are at distance "
+            f"{_f(cal['defaults_distance'])}; {_f(100 * cal['sets_closer_than_defaults'], 1)}% of the sample is "
+            "closer. " + ("Every default lies inside its parameter's central 90% posterior interval." if not outside
+                          else f"Defaults outside their central 90% posterior interval: "
+                               f"{', '.join(f'`{n}`' for n in outside)}.")
+            + " Contraction is `1 - sd_post / sd_prior` (0: the record says nothing of the parameter).", "",
+            *_table(["parameter", "prior", "default", "median", "90% interval", "contraction", "default inside"],
+                    rows)]
+
+
 def format_page(report: Report, command: str, figure: str) -> str:
     """The page ``--report`` writes (markdown), its figure named ``figure`` (a file next to it)."""
     parts = [*_intro(report, command, figure), *_verdict_text(report), *_results(report),
              f"![Per-case RPS of the model and the baselines; days to decision against the record]({figure})", "",
-             *_days(report), *_stances(report), *_folds(report), *_baselines_text(), *_priors(),
+             *_days(report), *_stances(report), *_folds(report), *_baselines_text(), *_posterior(report), *_priors(),
              "## Settings", "",
              f"`{report['command']}`: {report['draws']:,} parameter sets, {report['replications']} replications per set "
              f"and case, {100 * report['accept_quantile']:g}% of the sets kept per fold, seed {report['seed']}.", ""]

@@ -28,7 +28,7 @@ import numpy as np
 from ..ladder import LEVELS, OLD_LEVELS, to_old_ladder
 from ..scenario import Case
 from . import baselines
-from .abc import Setup, Target, accept, days_term, outcome_term, share_term
+from .abc import Setup, Target, accept, case_distance, days_term, outcome_term, share_term, summarise
 from .prior_runs import PriorRuns, run_prior
 from .scores import brier, crps, rps, rps_old, to_old, weighted_quantiles
 
@@ -174,7 +174,8 @@ def validate(cases: Sequence[Case], setup: Setup, workers: int = 1, stream: Text
             "seed": setup.seed, "draws": setup.draws, "replications": setup.replications,
             "accept_quantile": setup.accept, "levels": list(LEVELS), "old_levels": list(OLD_LEVELS),
             "models": list(MODELS), "cases": rows, **summary(rows),
-            "in_sample": in_sample(runs, dist, setup.accept)}
+            "in_sample": in_sample(runs, dist, setup.accept), "calibration": calibration(runs["model"], dist["model"],
+                                                                                          setup)}
 
 
 def in_sample(runs: dict[str, PriorRuns], dist: dict[str, np.ndarray], quantile: float) -> dict[str, Any]:
@@ -185,3 +186,25 @@ def in_sample(runs: dict[str, PriorRuns], dist: dict[str, np.ndarray], quantile:
     scores = [rps(acc.weights @ run.probs[acc.index], c.observed.outcome) for c, run in zip(r.cases, r.runs,
                                                                                           strict=True)]
     return {"rps": _mean(scores), "accepted": int(len(acc.index)), "ess": round(acc.ess, 2)}
+
+
+def calibration(runs: PriorRuns, dist: np.ndarray, setup: Setup) -> dict[str, Any]:
+    """The calibration on every case from the same sample (what ``csto-sim calibrate`` does with its own sample):
+    each calibrated parameter's posterior, and how the default parameters fare (their distance, run with the
+    same replications and seed, and whether each lies inside its posterior's central 90%)."""
+    from ..simulate import simulate
+
+    total = dist.sum(axis=1)
+    acc = accept(total, setup.accept)
+    names = setup.calibrated
+    values = np.array([[float(getattr(p, n)) for n in names] for p in runs.sets])
+    post = summarise(values[acc.index], acc.weights, names, {n: setup.prior(n) for n in names})
+    base = setup.base_parameters()
+    d = sum(case_distance(simulate(c, setup.replications, setup.seed, params=base), Target.from_case(c))
+            for c in runs.cases)
+    rows = {n: {"median": post[n]["median"], "q05": post[n]["q05"], "q95": post[n]["q95"],
+                "contraction": post[n]["contraction"], "prior": post[n]["prior"], "default": getattr(base, n),
+                "inside_90": bool(post[n]["q05"] <= getattr(base, n) <= post[n]["q95"])} for n in names}
+    return {"accepted": int(len(acc.index)), "ess": round(acc.ess, 2), "epsilon": _r(acc.epsilon),
+            "best_distance": _r(total[acc.index[0]]), "prior_median_distance": _r(np.median(total[np.isfinite(total)])),
+            "defaults_distance": _r(d), "sets_closer_than_defaults": _r(np.mean(total < d)), "posterior": rows}

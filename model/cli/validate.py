@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..calibrate import (DEFAULT_SEED, MAX_DRAWS, MIN_DRAWS, VALIDATE_ACCEPT, VALIDATE_DRAWS,
-                         VALIDATE_REPLICATIONS)
+from ..calibrate import DEFAULT_SEED, MAX_DRAWS, MIN_DRAWS, VALIDATE_ACCEPT, VALIDATE_DRAWS, VALIDATE_REPLICATIONS
 from . import options
 from .common import HELP
 
