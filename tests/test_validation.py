@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from itertools import combinations
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -169,7 +170,7 @@ def training_sets(draw):
 
 
 @given(training_sets())
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_lookup_reproduces_its_training_cell_frequencies(cases, data):
     names, rows = data
     base = cases[-1]
@@ -182,6 +183,8 @@ def test_the_lookup_reproduces_its_training_cell_frequencies(cases, data):
         np.testing.assert_allclose(rule.forecast(c), counts / len(cell))
         np.testing.assert_allclose(smoothed.forecast(c), (counts + baselines.base_rate(train, c)) / (len(cell) + 1))
     best = baselines.best_lookup(train)
+    assert best.in_sample_rps() == pytest.approx(min(baselines.Lookup(t, tuple(train)).in_sample_rps()
+                                                     for t in combinations(baselines.FACTS, 3)))
     assert best.in_sample_rps() <= min(baselines.Lookup(t, tuple(train)).in_sample_rps()
                                        for t in [("request.channel", "request.framing", "requester"), rule.facts]) + 1e-12
 
