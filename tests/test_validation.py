@@ -318,3 +318,14 @@ def test_the_page_says_the_one_command_that_writes_it():
     head = page.read_text(encoding="utf-8").split("\n", 12)[:12]
     assert "csto-sim validate --report docs/validation.md" in head
     assert (page.with_suffix(".png")).exists()
+
+
+def test_the_validation_draws_the_calibration_s_parameter_sets():
+    from model.calibrate.prior_runs import draw_sets
+    from model.sweep.design import LatinHypercube
+
+    setup = Setup(draws=25, seed=3)
+    columns = LatinHypercube(setup.factors(), setup.draws, setup.seed).columns  # what calibrate's sweep runs
+    sets = draw_sets(setup)
+    for k, f in enumerate(setup.factors()):
+        assert [getattr(p, f.name) for p in sets] == columns[k]

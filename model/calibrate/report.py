@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..ladder import OLD_RUNG_OF
 from ..params import SPECS
 from .abc import DISTANCE_DEFINITION
 from .baselines import DAYS_BANDWIDTH, FACTS
@@ -101,7 +102,8 @@ def _intro(report: Report, command: str, figure: str) -> list[str]:
         "3. **Baselines on the same coded facts**, learned on the same folds (below).",
         "4. **Scores.** Ranked probability score (RPS; Epstein 1969), normalised to [0, 1], over the current ladder "
         f"({' < '.join(report['levels'])}) and over the old four-level ladder ({' < '.join(report['old_levels'])}; "
-        "`mission` counts as `assistance`: `model.ladder.to_old_ladder`). Days to decision, for the cases that record "
+        f"{', '.join(f'`{new}` counts as `{old}`' for new, old in OLD_RUNG_OF.items())}: "
+        "`model.ladder.to_old_ladder`). Days to decision, for the cases that record "
         "them: the continuous ranked probability score (CRPS, in days; Gneiting & Raftery 2007) of the recorded "
         "value (a range: its midpoint), and whether the recorded range overlaps the forecast's 10th-90th percentile "
         "interval. Members' stances, where a case records them (`observed.reasons`): the Brier score over the five "
