@@ -237,21 +237,28 @@ def test_validate_report_keys_and_shapes(tiny, cases):
     assert report["decided_cases"] == sum(1 for c in cases if baselines.observed_days(c) is not None)
 
 
-def _flip(case: Case) -> Case:
-    """The case with another observed outcome and no recorded days."""
+def _flip(case: Case, days: bool) -> Case:
+    """The case with another observed outcome; with ``days``, other recorded days (else none)."""
     other = next(lvl for lvl in reversed(LEVELS) if lvl != case.observed.outcome)
-    return dataclasses.replace(case, observed=dataclasses.replace(case.observed, outcome=other, days_to_decision=None))
+    recorded = Fact(None, 40.0, 60.0, "what-if") if days else None
+    return dataclasses.replace(case, observed=dataclasses.replace(case.observed, outcome=other,
+                                                                  days_to_decision=recorded))
 
 
-@pytest.mark.parametrize("held", ["kyrgyzstan-2010-06", "kazakhstan-2022"])
-def test_the_held_out_record_never_enters_its_fold(tiny, cases, held):
-    """Changing the held-out case's observed outcome changes none of its forecasts (only the other folds')."""
+@pytest.mark.parametrize("held, days", [("kyrgyzstan-2010-06", False), ("kyrgyzstan-2010-06", True),
+                                        ("kazakhstan-2022", True), ("armenia-2020", False)])
+def test_the_held_out_record_never_enters_its_fold(tiny, cases, held, days):
+    """Changing the held-out case's record (its outcome, its days) changes none of its forecasts: only its
+    scores, and the other folds' forecasts."""
     k = [c.id for c in cases].index(held)
-    changed = [_flip(c) if i == k else c for i, c in enumerate(cases)]
+    changed = [_flip(c, days) if i == k else c for i, c in enumerate(cases)]
     again = validate(changed, SMALL)
     before, after = tiny["cases"][k], again["cases"][k]
     for m in MODELS:
         assert after["models"][m]["probabilities"] == before["models"][m]["probabilities"], m
+        if days and before["days"]:
+            for q in ("p10", "p50", "p90"):
+                assert after["days"][m][q] == before["days"][m][q], (m, q)
     assert after["observed"] != before["observed"]  # the score is against the changed record
     assert any(again["cases"][i]["models"][m]["probabilities"] != tiny["cases"][i]["models"][m]["probabilities"]
                for i in range(len(cases)) if i != k for m in MODELS), "the change moves the other folds"
