@@ -55,8 +55,8 @@ def format_table(report: Report) -> str:
                      + "".join(f" {_f(means[n]['crps'], 3):>10}" for n in MODELS))
         lines.append(f"{'10-90% interval overlaps the observed days':<66}"
                      + "".join(f" {_f(means[n]['coverage'], 2):>10}" for n in MODELS))
-    if report["recorded_stances"]:
-        lines.append(f"{'mean Brier of stances (' + str(report['recorded_stances']) + ' recorded)':<66}"
+    if report["scored_stances"]:
+        lines.append(f"{'mean Brier of stances (' + str(report['scored_stances']) + ' recorded)':<66}"
                      + "".join(f" {_f(means[n]['stance_brier']):>10}" for n in MODELS))
     v = verdict(report)
     lines += ["", f"the model's mean RPS {_f(means['model']['rps'])} "
@@ -181,7 +181,9 @@ def _stances(report: Report) -> list[str]:
     means = report["means"]
     rows.append(["**mean**", "", "", *(f"**{_f(means[n]['stance_brier'])}**"
                                         for n in ("model", "lead_state_alone", "base_rate"))])
-    return ["## Members' stances", "", *_table(["held-out case", "member", "recorded stance", "Brier: model",
+    return ["## Members' stances", "", f"{report['recorded_stances']} stances recorded (`observed.reasons`), "
+            f"{report['scored_stances']} of members the model has (the means are over those):", "",
+            *_table(["held-out case", "member", "recorded stance", "Brier: model",
                                                 "Brier: lead alone", "Brier: base rate"], rows)]
 
 

@@ -144,9 +144,10 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Mean scores per forecaster over the held-out cases (days over the cases that record them, stances over
-    the recorded stances), the days' interval coverage, and the model's rank on each score."""
+    the recorded stances of members the model has), and the days' interval coverage."""
     decided = [r for r in rows if r["days"]]
-    stances = [s for r in rows for s in r["stances"].values()]
+    recorded = [s for r in rows for s in r["stances"].values()]
+    stances = [s for s in recorded if all(s.get(n) is not None for n in STANCE_MODELS)]  # members the model has
     means: dict[str, dict[str, Any]] = {}
     for n in MODELS:
         means[n] = {"rps": _mean([r["models"][n]["rps"] for r in rows]),
@@ -157,7 +158,8 @@ def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                     "coverage_midpoint": (_r(np.mean([r["days"][n]["covers_midpoint"] for r in decided]))
                                           if decided else None),
                     "stance_brier": _mean([s.get(n) for s in stances]) if n in STANCE_MODELS else None}
-    return {"means": means, "decided_cases": len(decided), "recorded_stances": len(stances)}
+    return {"means": means, "decided_cases": len(decided), "recorded_stances": len(recorded),
+            "scored_stances": len(stances)}
 
 
 def validate(cases: Sequence[Case], setup: Setup, workers: int = 1, stream: TextIO | None = None,
