@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from itertools import combinations
 from pathlib import Path
 from types import SimpleNamespace
@@ -322,11 +323,14 @@ def test_a_report_that_cannot_be_written(capsys, tmp_path, where):
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_the_page_says_the_one_command_that_writes_it():
+def test_the_page_says_the_one_command_that_writes_it(cases):
     page = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
-    head = page.read_text(encoding="utf-8").split("\n", 12)[:12]
-    assert "csto-sim validate --report docs/validation.md" in head
+    text = page.read_text(encoding="utf-8")
+    assert "csto-sim validate --report docs/validation.md" in text.split("\n", 12)[:12]
     assert (page.with_suffix(".png")).exists()
+    outcomes = text[text.index("## Outcomes"):text.index("\n## ", text.index("## Outcomes"))]
+    held_out = re.findall(r"^\| ([a-z0-9-]+) \| [a-z]+ \| ", outcomes, re.M)
+    assert held_out == [c.id for c in cases], "the page is stale: run csto-sim validate --report docs/validation.md"
 
 
 def test_the_validation_draws_the_calibration_s_parameter_sets():
