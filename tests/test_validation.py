@@ -329,7 +329,7 @@ def test_the_page_says_the_one_command_that_writes_it(cases):
     assert "csto-sim validate --report docs/validation.md" in text.split("\n", 12)[:12]
     assert (page.with_suffix(".png")).exists()
     outcomes = text[text.index("## Outcomes"):text.index("\n## ", text.index("## Outcomes"))]
-    held_out = re.findall(r"^\| ([a-z0-9-]+) \| [a-z]+ \| ", outcomes, re.M)
+    held_out = re.findall(r"^\| ([a-z0-9]+-[a-z0-9-]+) \| [a-z]+ \| ", outcomes, re.M)
     assert held_out == [c.id for c in cases], "the page is stale: run csto-sim validate --report docs/validation.md"
 
 
