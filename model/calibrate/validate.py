@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..files.formats import VALIDATION_FORMAT
 from ..ladder import LEVELS, OLD_LEVELS, to_old_ladder
 from ..scenario import Case
 from . import baselines
@@ -172,7 +173,7 @@ def validate(cases: Sequence[Case], setup: Setup, workers: int = 1, stream: Text
     runs = {name: by_rule[rule] for name, rule in RULE_OF.items()}
     dist = {name: distances(r) for name, r in runs.items()}
     rows = [fold(cases, runs, dist, k, setup.accept) for k in range(len(cases))]
-    return {"format": "csto-sim/validation-2", "command": command or setup.command("validate"),
+    return {"format": VALIDATION_FORMAT, "command": command or setup.command("validate"),
             "seed": setup.seed, "draws": setup.draws, "replications": setup.replications,
             "accept_quantile": setup.accept, "levels": list(LEVELS), "old_levels": list(OLD_LEVELS),
             "models": list(MODELS), "cases": rows, **summary(rows),
