@@ -22,7 +22,6 @@ from typing import TextIO
 
 import numpy as np
 
-from ..ladder import LEVELS
 from ..params import Parameters
 from ..scenario import Case
 from ..seeds import derive_seed
@@ -141,5 +140,3 @@ def run_prior(cases: Sequence[Case], setup: Setup, rules: Sequence[str | None], 
         out[rule] = PriorRuns(cases, rule, sets, setup.replications, runs)
     return out
 
-
-K = len(LEVELS)
