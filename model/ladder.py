@@ -20,15 +20,6 @@ MEASURES: tuple[str, ...] = LEVELS[1:]
 #: The rungs voted on, from the top down.
 RUNGS: tuple[int, ...] = tuple(int(level) for level in reversed(Level) if level > Level.NONE)
 
-#: The ladder of case files and results before the neutral mission was a rung of its own: a mission and
-#: military-technical aid were both ``assistance`` (docs/ODD.md, "The ladder"). Scores are reported on both.
-OLD_LEVELS: tuple[str, ...] = ("none", "consultations", "assistance", "deployment")
-
-
-def to_old_ladder(name: str) -> str:
-    """A rung's name on the old four-rung ladder: ``mission`` becomes ``assistance``, the others stay."""
-    return "assistance" if name == "mission" else name
-
 
 class Stance(IntEnum):
     """A member's stance on one tabled measure (higher is friendlier)."""
@@ -52,3 +43,21 @@ REASON_NAMES: tuple[str, ...] = (
     "cost of action", "no legal mandate", "sovereignty precedent", "cross-pressure", "doubtful legitimacy",
     "no ready force", "courted adversary", "competing commitments", "own track", "ally of the requester",
 )
+
+
+#: The four-level ladder of the first case files (``none < consultations < assistance < deployment``): scores on it
+#: compare with the earlier validations. A rung added since maps to the old rung it refines (:data:`OLD_RUNG_OF`).
+OLD_LEVELS: tuple[str, ...] = ("none", "consultations", "assistance", "deployment")
+#: Rungs of the current ladder that the old one did not have, and the old rung each falls under: a neutral
+#: monitoring or fact-finding ``mission`` was coded as ``assistance`` before it had a rung of its own.
+OLD_RUNG_OF: dict[str, str] = {"mission": "assistance"}
+
+
+def to_old_ladder(level_name: str) -> str:
+    """The rung of the old four-level ladder that ``level_name`` (a rung of the current ladder) falls under: itself
+    when the old ladder has it, else its entry in :data:`OLD_RUNG_OF`; ValueError for an unknown name."""
+    if level_name in OLD_LEVELS:
+        return level_name
+    if level_name in OLD_RUNG_OF:
+        return OLD_RUNG_OF[level_name]
+    raise ValueError(f"unknown rung {level_name!r} (allowed: {', '.join(dict.fromkeys((*LEVELS, *OLD_RUNG_OF)))})")

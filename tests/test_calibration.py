@@ -16,7 +16,7 @@ from model.calibrate.abc import Setup, Target, accept, calibrate, observed_share
 from model.calibrate.posterior import read_posterior, simulate_posterior
 from model.calibrate.scores import brier_deployment, rps
 from model.cli import main
-from model.ladder import LEVELS
+from model.ladder import LEVELS, OLD_LEVELS
 from model.params import SPECS, Parameters
 
 # -- priors -------------------------------------------------------------------------------------------
@@ -50,6 +50,15 @@ def test_uniform_forecast_by_hand():
     assert rps(u, "assistance") == pytest.approx((0.2**2 + 0.4**2 + 0.6**2 + 0.2**2) / 4)
     assert brier_deployment(u, "none") == pytest.approx(0.04)
     assert brier_deployment(u, "deployment") == pytest.approx(0.64)
+    u = [0.25] * 4  # on the four-level ladder
+    # observed none: cumulative forecast (.25, .5, .75) against (1, 1, 1)
+    assert rps(u, "none", OLD_LEVELS) == pytest.approx((0.75**2 + 0.5**2 + 0.25**2) / 3) == pytest.approx(0.291667,
+                                                                                                        abs=1e-6)
+    # observed assistance: (.25, .5, .75) against (0, 0, 1)
+    assert rps(u, "assistance", OLD_LEVELS) == pytest.approx((0.25**2 + 0.5**2 + 0.25**2) / 3)
+    q = dict.fromkeys(OLD_LEVELS, 0.25)
+    assert brier_deployment(q, "none") == pytest.approx(0.0625)
+    assert brier_deployment(q, "deployment") == pytest.approx(0.5625)
 
 
 def test_worst_forecast_and_distance_on_the_ladder():
@@ -60,6 +69,11 @@ def test_worst_forecast_and_distance_on_the_ladder():
     assert rps({"mission": 1.0}, "none") == pytest.approx(2 / 4)
     # a 70/30 forecast on two neighbouring rungs, by hand: F = (0, .7, 1, 1) against observed mission (0, 0, 1, 1)
     assert rps({"consultations": 0.7, "mission": 0.3}, "mission") == pytest.approx(0.49 / 4)
+    # one rung off costs a third, two rungs two thirds (four rungs)
+    assert rps([0, 1, 0, 0], "none", OLD_LEVELS) == pytest.approx(1 / 3)
+    assert rps([0, 0, 1, 0], "none", OLD_LEVELS) == pytest.approx(2 / 3)
+    # a 70/30 forecast, by hand: F = (0, .7, 1) against observed assistance (0, 0, 1)
+    assert rps([0, 0.7, 0.3, 0], "assistance", OLD_LEVELS) == pytest.approx(0.49 / 3)
 
 
 def test_scores_refuse_what_is_not_a_forecast():
@@ -281,9 +295,9 @@ def _fails(capsys, argv, fragment):
 @pytest.mark.parametrize("argv, fragment", [
     (["calibrate", "--draws", "0"], "--draws: 0 is out of range (allowed: 10 to 200,000)"),
     (["calibrate", "--draws", "many"], "--draws: 'many' is not a whole number"),
-    (["validate", "--draws", "9999999"], "--draws: 9,999,999 is out of range"),
+    (["calibrate", "--draws", "9999999"], "--draws: 9,999,999 is out of range"),
     (["calibrate", "--accept", "0"], "--accept: 0 is out of range"),
-    (["validate", "--accept", "x"], "--accept: 'x' is not a number"),
+    (["calibrate", "--accept", "x"], "--accept: 'x' is not a number"),
     (["calibrate", "--replications", "0"], "--replications: 0 is out of range"),
 ])
 def test_bad_arguments(capsys, tmp_path, argv, fragment):

@@ -28,7 +28,8 @@ CASE_COMMANDS = [["run", "kazakhstan-2022"], ["replay"], ["explain", "kazakhstan
 
 @pytest.mark.parametrize("command", CASE_COMMANDS, ids=lambda c: c[0])
 def test_seed_and_replications_have_one_range(capsys, tmp_path, command):
-    out = ["--out", str(tmp_path / "never")] if command[0] in ("calibrate", "validate") else []
+    out = ["--out", str(tmp_path / "never")] if command[0] == "calibrate" else []
+    out += ["--report", str(tmp_path / "never" / "v.md")] if command[0] == "validate" else []
     assert build_parser().parse_args([*command, "--seed", str(BIG_SEED)]).seed == BIG_SEED
     _fails(capsys, [*command, *out, "--seed", str(BIG_SEED + 1)],
            "--seed: '340282366920938463463374607431768211456' is not allowed (allowed: a whole number from 0 to "
@@ -42,9 +43,9 @@ def test_seed_and_replications_have_one_range(capsys, tmp_path, command):
                          ids=lambda c: c[0])
 def test_workers_have_one_range(capsys, tmp_path, command):
     out = tmp_path / "never"
-    _fails(capsys, [*command, "--out", str(out), "--workers", "1025"],
-           "--workers: 1025 is out of range (allowed: 1 to 1024)")
-    _fails(capsys, [*command, "--out", str(out), "-w", "0"], "--workers: 0 is out of range (allowed: 1 to 1024)")
+    where = ["--report", str(out / "v.md")] if command[0] == "validate" else ["--out", str(out)]
+    _fails(capsys, [*command, *where, "--workers", "1025"], "--workers: 1025 is out of range (allowed: 1 to 1024)")
+    _fails(capsys, [*command, *where, "-w", "0"], "--workers: 0 is out of range (allowed: 1 to 1024)")
     assert not out.exists()
 
 

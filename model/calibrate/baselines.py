@@ -1,94 +1,199 @@
-"""The baselines the model must beat out of sample, each a forecast over the ladder for a held-out case.
+"""The baselines the model must beat out of sample: simple rules on the same coded facts, learned on a fold's
+training cases only, each a forecast over the ladder (and of the days to decision, and of members' stances).
 
-- **Base rate**: how often each ladder level occurred among the fold's training cases, with add-one
-  (Laplace) smoothing: ``(count + 1) / (cases + 4)``, so that no level gets probability 0.
-- **Weighted compromise** (the compromise model of the EU decision-making studies: Achen, "Institutional
-  realism and bargaining models", ch. 4 of Thomson, Stokman, Achen & König (eds.) 2006, *The European
-  Union Decides*, Cambridge UP: the outcome is the capability-weighted mean of the actors' positions).
-  The issue is the request: the levels from ``none`` to the measure requested (no request to the
-  organisation: no issue, the outcome is ``none``). Each member's position is its most preferred
-  level by its own assessment before any deliberation (the model's utilities, under the fold's
-  posterior; ``none`` has utility 0). Capability weight: the member's share of the organisation's budget
-  (S002: Russia half, each other member about a tenth), the one capability every member has in every
-  year (Uzbekistan never pledged troops to the rapid reaction force). The weighted mean ``x`` in [0, 3]
-  is split between the two levels around it (``x = 1.3``: 70% consultations, 30% assistance), per
-  replication, then averaged over replications and the posterior's parameter sets. Salience is equal.
-- **Russia decides alone**: the model itself under the decision rule ``lead_state_alone`` (the lead
-  state's support passes a measure), under the fold's posterior.
+- **Channel-aware base rate** (:func:`base_rate`): how often each rung occurred among the training cases
+  whose request went through the same channel (``request.channel``: organisation, bilateral, none), with
+  add-one (Laplace) smoothing, ``(count + 1) / (n + K)``; all training cases when none shares the channel.
+- **Best three-fact lookup rule** (:class:`Lookup`, :func:`best_lookup`; the shape of Holte's 1993 one-rule
+  classifier, with three facts): over every triple of categorical facts (``model.scenario.CATEGORIES`` and
+  whether there is a requester), a table from the triple's values (a cell) to the training cases' outcome
+  frequencies in that cell, smoothed toward the channel base rate with one pseudo-case,
+  ``(count + base) / (n + 1)`` (an empty cell: the base rate). The triple kept is the one whose table scores
+  best (lowest mean RPS) on the training cases themselves; ties go to the first triple in the order of the
+  facts.
+- **The lead state deciding alone**: the model under the rule ``lead_state_alone`` (``model/rules.py``),
+  calibrated on the same folds in the same way as the model (``model/calibrate/validate.py``).
 
-The model and the last two baselines share the same positions; they differ in how positions become a
-decision (deliberation and consensus with agenda power; a weighted mean; one state's say).
+Days to decision (:func:`days_sample`): the observed days of the training cases the forecast rests on (the
+same channel; the lookup's cell, else the same channel), each a uniform spread over its recorded range (a
+value: a point), smoothed with a log-normal kernel of ``DAYS_BANDWIDTH`` in log days (a factor of about
+1.65 either way). Stances (:func:`stance_base_rate`): the recorded stances of every member in the training
+cases, pooled, Laplace-smoothed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
 
 import numpy as np
 
 from ..ladder import LEVELS
-from ..model import CouncilModel
-from ..params import Parameters
-from ..scenario import Case
-from ..simulate import release, simulate
-from ..statistics import outcome_shares
+from ..scenario import CATEGORIES, Case
+from .scores import rps
 
-MODELS = ("model", "base_rate", "compromise", "lead_state_alone")
-LABELS = {"model": "model", "base_rate": "base rate", "compromise": "compromise",
-          "lead_state_alone": "Russia alone"}
-BASE_RATE_PSEUDOCOUNT = 1.0
-K = len(LEVELS)
-
-
-def base_rate(observed: Sequence[str], pseudocount: float = BASE_RATE_PSEUDOCOUNT) -> np.ndarray:
-    """Frequencies of the ladder levels among ``observed`` (the training cases), smoothed."""
-    counts = np.array([sum(o == lvl for o in observed) for lvl in LEVELS], dtype=float) + pseudocount
-    return counts / counts.sum()
+#: The model's stance names, in the order of a stance forecast (``absent`` first, as ``ladder.Stance`` codes + 1).
+STANCE_NAMES = ("absent", "object", "delay", "acquiesce", "support")
+REQUESTER = "requester"
+#: The categorical facts a lookup rule may use: the case file's categories, then whether there is a requester.
+FACTS: tuple[str, ...] = (*CATEGORIES, REQUESTER)
+LAPLACE = 1.0
+#: Spread (sd of log days) of the kernel that smooths the training cases' observed days.
+DAYS_BANDWIDTH = 0.5
+#: Points per training case: a grid over its range (in log days) times a grid of the kernel's quantiles.
+DAYS_GRID = 21
+MIN_DAYS = 0.01
 
 
-def interpolate_levels(x: np.ndarray) -> np.ndarray:
-    """(R,) positions on [0, 3] to (R, 4) probabilities split between the two neighbouring levels."""
-    x = np.clip(np.asarray(x, dtype=float), 0.0, K - 1)
-    lo = np.floor(x).astype(int)
-    frac = x - lo
-    out = np.zeros((x.size, K))
-    rows = np.arange(x.size)
-    out[rows, lo] += 1.0 - frac
-    out[rows, np.minimum(lo + 1, K - 1)] += frac
+def fact_value(case: Case, name: str) -> str:
+    """A case's value of one fact of :data:`FACTS` (a requester: ``yes``/``no``)."""
+    if name == REQUESTER:
+        return "yes" if case.requester else "no"
+    fact = case.facts.get(name)
+    return "not coded" if fact is None else str(fact.value)
+
+
+def channel(case: Case) -> str:
+    return fact_value(case, "request.channel")
+
+
+def frequencies(outcomes: Sequence[str], pseudocount: float = LAPLACE) -> np.ndarray:
+    """Frequencies of the rungs of the ladder among ``outcomes``, each count plus ``pseudocount``."""
+    counts = np.array([sum(o == lvl for o in outcomes) for lvl in LEVELS], dtype=float) + pseudocount
+    total = counts.sum()
+    return counts / total if total > 0 else np.full(len(LEVELS), 1.0 / len(LEVELS))
+
+
+def _same_channel(train: Sequence[Case], case: Case) -> list[Case]:
+    same = [c for c in train if channel(c) == channel(case)]
+    return same or list(train)
+
+
+def base_rate(train: Sequence[Case], case: Case, pseudocount: float = LAPLACE) -> np.ndarray:
+    """The channel-aware base rate: the training cases of ``case``'s channel (all if none), smoothed."""
+    return frequencies([c.observed.outcome for c in _same_channel(train, case)], pseudocount)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A lookup rule on three facts: its training cases, the facts, and the pseudo-count toward the base rate."""
+
+    facts: tuple[str, str, str]
+    train: tuple[Case, ...]
+    pseudocount: float = 1.0
+
+    def cell(self, case: Case) -> tuple[str, ...]:
+        return tuple(fact_value(case, f) for f in self.facts)
+
+    def members(self, case: Case) -> list[Case]:
+        """The training cases in ``case``'s cell."""
+        key = self.cell(case)
+        return [c for c in self.train if self.cell(c) == key]
+
+    def forecast(self, case: Case) -> np.ndarray:
+        """The cell's outcome frequencies, smoothed toward the channel base rate (an empty cell: the base rate)."""
+        base = base_rate(self.train, case)
+        inside = self.members(case)
+        counts = np.array([sum(c.observed.outcome == lvl for c in inside) for lvl in LEVELS], dtype=float)
+        total = len(inside) + self.pseudocount
+        return (counts + self.pseudocount * base) / total if total > 0 else base
+
+    def in_sample_rps(self) -> float:
+        return float(np.mean([rps(self.forecast(c), c.observed.outcome) for c in self.train]))
+
+    def label(self) -> str:
+        return " x ".join(self.facts)
+
+
+def _table_score(cells: Sequence[tuple[str, ...]], outcomes: np.ndarray, bases: np.ndarray, pseudocount: float
+                 ) -> float:
+    """The in-sample mean RPS of the lookup table on these cells (what :meth:`Lookup.in_sample_rps` computes,
+    on arrays: every training case in its own cell)."""
+    k = len(LEVELS)
+    index = {cell: i for i, cell in enumerate(dict.fromkeys(cells))}
+    row = np.array([index[c] for c in cells])
+    counts = np.zeros((len(index), k))
+    np.add.at(counts, (row, outcomes), 1.0)
+    sizes = counts.sum(axis=1)
+    p = (counts[row] + pseudocount * bases) / (sizes[row] + pseudocount)[:, None]
+    obs = np.zeros_like(p)
+    obs[np.arange(len(cells)), outcomes] = 1.0
+    diff = np.cumsum(p, axis=1)[:, :-1] - np.cumsum(obs, axis=1)[:, :-1]
+    return float(np.mean(np.sum(diff**2, axis=1) / max(1, k - 1)))
+
+
+def best_lookup(train: Sequence[Case], pseudocount: float = 1.0) -> Lookup:
+    """The lookup rule on the three facts whose table scores best on the training cases (in-sample mean RPS; the
+    first triple in the order of :data:`FACTS` on a tie)."""
+    values = [{f: fact_value(c, f) for f in FACTS} for c in train]
+    outcomes = np.array([LEVELS.index(c.observed.outcome) for c in train])
+    bases = np.stack([base_rate(train, c) for c in train])
+    best, best_score = None, np.inf
+    for triple in combinations(FACTS, 3):
+        score = _table_score([tuple(v[f] for f in triple) for v in values], outcomes, bases, pseudocount)
+        if score < best_score - 1e-12:
+            best, best_score = triple, score
+    assert best is not None
+    return Lookup(best, tuple(train), pseudocount)  # type: ignore[arg-type]
+
+
+# -- days to decision ------------------------------------------------------------------------------------
+
+def observed_days(case: Case) -> tuple[float, float] | None:
+    """The recorded days to decision as ``(low, high)`` (a value: both), None when not recorded."""
+    f = case.observed.days_to_decision if case.observed is not None else None
+    if f is None:
+        return None
+    return (float(f.low), float(f.high)) if f.is_range else (float(f.value), float(f.value))
+
+
+def days_sample(cases: Sequence[Case], bandwidth: float = DAYS_BANDWIDTH) -> np.ndarray | None:
+    """The smoothed empirical distribution of the cases' observed days, as an equally weighted sample (None: no
+    case recorded days): per case a grid over its range in log days, each point spread by the kernel's quantiles."""
+    from scipy.stats import norm
+
+    ranges = [d for d in (observed_days(c) for c in cases) if d is not None]
+    if not ranges:
+        return None
+    u = (np.arange(DAYS_GRID) + 0.5) / DAYS_GRID
+    kernel = bandwidth * norm.ppf(u)
+    out = []
+    for lo, hi in ranges:
+        centre = np.log(max(lo, MIN_DAYS)) + u * (np.log(max(hi, MIN_DAYS)) - np.log(max(lo, MIN_DAYS)))
+        out.append(np.exp(centre[:, None] + kernel[None, :]).ravel())
+    return np.concatenate(out)
+
+
+def days_base_rate(train: Sequence[Case], case: Case) -> np.ndarray | None:
+    """Days for the base rate: the training cases of the same channel that recorded days, else all that did."""
+    with_days = [c for c in train if observed_days(c) is not None]
+    same = [c for c in with_days if channel(c) == channel(case)]
+    return days_sample(same or with_days)
+
+
+def days_lookup(rule: Lookup, case: Case) -> np.ndarray | None:
+    """Days for the lookup rule: the training cases of the cell that recorded days, else as the base rate."""
+    inside = [c for c in rule.members(case) if observed_days(c) is not None]
+    return days_sample(inside) if inside else days_base_rate(rule.train, case)
+
+
+# -- members' stances ------------------------------------------------------------------------------------
+
+def recorded_stances(case: Case) -> dict[str, str]:
+    """Member name -> recorded stance, from ``observed.reasons`` where the case has them."""
+    reasons: dict[str, Any] = getattr(case.observed, "reasons", None) or {}
+    out = {}
+    for name, r in reasons.items():
+        stance = r.get("stance") if isinstance(r, dict) else getattr(r, "stance", None)
+        if stance in STANCE_NAMES:
+            out[name] = str(stance)
     return out
 
 
-def compromise_one(case: Case, params: Parameters, replications: int, seed: int) -> np.ndarray:
-    """The compromise forecast under one parameter set: (4,) probabilities."""
-    model = CouncilModel(case, params, replications, rng=np.random.default_rng(np.random.SeedSequence(seed)))
-    try:
-        crisis = model.crisis
-        if crisis.channel != "organisation":
-            return np.eye(K)[0]
-        requested = crisis.requested
-        weights = np.array([m.profile.budget_share for m in model.members], dtype=float)
-        ideal = []
-        for m in model.members:
-            util = np.concatenate([np.zeros((replications, 1)), m.own[:, :requested]], axis=1)  # none .. requested
-            ideal.append(np.argmax(util, axis=1))
-    finally:
-        release(model)  # its arrays freed now, not at the next garbage collection
-    x = (np.stack(ideal, axis=1) * weights[None, :]).sum(axis=1) / weights.sum()
-    return interpolate_levels(x).mean(axis=0)
-
-
-def compromise(case: Case, sets: Sequence[Parameters], weights: np.ndarray, replications: int,
-               seeds: Sequence[int]) -> np.ndarray:
-    """The compromise forecast averaged over posterior parameter sets with their weights."""
-    probs = np.stack([compromise_one(case, p, replications, s) for p, s in zip(sets, seeds, strict=True)])
-    return np.asarray(weights) @ probs
-
-
-def lead_state_alone(case: Case, sets: Sequence[Parameters], weights: np.ndarray, replications: int,
-                     seeds: Sequence[int]) -> np.ndarray:
-    """The model under the rule ``lead_state_alone``, averaged over posterior parameter sets."""
-    probs = []
-    for p, s in zip(sets, seeds, strict=True):
-        res = simulate(case, replications, s, rule="lead_state_alone", params=p)
-        probs.append(outcome_shares(res.outcome))
-    return np.asarray(weights) @ np.stack(probs)
+def stance_base_rate(train: Sequence[Case], pseudocount: float = LAPLACE) -> np.ndarray:
+    """Frequencies of the stances recorded in the training cases (every member pooled), smoothed."""
+    seen = [s for c in train for s in recorded_stances(c).values()]
+    counts = np.array([seen.count(s) for s in STANCE_NAMES], dtype=float) + pseudocount
+    return counts / counts.sum()

@@ -1,5 +1,5 @@
-"""``csto-sim calibrate`` and ``csto-sim validate``: rejection ABC of the global parameters against the
-historical cases, and its leave-one-case-out validation against three baselines.
+"""``csto-sim calibrate``: rejection ABC of the global parameters against the historical cases (its
+leave-one-case-out validation is ``csto-sim validate``, ``validate.py``).
 
 Exit status: 0 done; 1 done without some draws (points of the prior sample raised; they are never
 accepted, and the sweep's manifest lists them), or chunks that could not run; 2 bad input (one line, nothing
@@ -85,12 +85,6 @@ def run_calibrate(args: argparse.Namespace) -> int:
                 lambda rec: format_calibration(rec, args.out))
 
 
-def run_validate(args: argparse.Namespace) -> int:
-    from ..calibrate.validate import format_table, validate
-
-    return _run(args, "validate", validate, lambda report: f"{format_table(report)}\nwrote {args.out}/validation.json")
-
-
 #: name, help, description, default output folder, --json's help, action
 COMMANDS = (
     ("calibrate", HELP["calibrate"],
@@ -98,9 +92,4 @@ COMMANDS = (
      "sweep engine, accept those closest to the record. Writes DIR/posterior.parquet, DIR/calibration.json, "
      "DIR/posterior.png and the sweep's files.",
      "results/calibration", "print calibration.json instead of a summary", run_calibrate),
-    ("validate", HELP["validate"],
-     "For each historical case: calibrate on the others, predict it, score the prediction with the ranked probability "
-     "score and the Brier score of deployment, beside a base rate, a weighted compromise and 'Russia decides alone' "
-     "on the same folds. Writes DIR/validation.json.",
-     "results/validation", "print the scores as JSON", run_validate),
 )

@@ -23,7 +23,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("sweep", "sweep", "run a parameter sweep from an experiment file (experiments/*.yaml)"),
     ("explore", "explore", "the interactive explorer in the browser (needs the viz extra)"),
     ("calibrate", "calibrate", "approximate Bayesian computation of the global parameters against the training cases"),
-    ("validate", "calibrate", "leave-one-case-out validation against three baselines (RPS and Brier score)"),
+    ("validate", "validate", "leave-one-case-out validation against three baselines (RPS, CRPS of the days)"),
     ("sensitivity", "sensitivity", "Sobol' or Morris indices of P(deployment) and days to decision (SALib)"),
     ("discover", "discover", "scenario discovery (PRIM) on a sweep's results: when is a deployment approved?"),
     ("explain", "explain", "one case: mechanism contributions, pivotal members, the smallest changes that flip it"),

@@ -15,7 +15,7 @@ EXPERIMENT_FORMAT = "csto-sim/experiment-1"
 RUN_FORMAT = "csto-sim/run-1"
 SWEEP_FORMAT = "csto-sim/sweep-1"
 CALIBRATION_FORMAT = "csto-sim/calibration-1"
-VALIDATION_FORMAT = "csto-sim/validation-1"
+VALIDATION_FORMAT = "csto-sim/validation-2"
 ANALYSIS_FORMAT = "csto-sim/analysis-1"
 
 #: The file that says what a results folder holds and how it was made.
