@@ -64,13 +64,16 @@ def _failed(n: int, out: Path) -> int:
 
 
 def _run(args: argparse.Namespace, verb: str, work: Callable[..., dict[str, Any]],
-         text: Callable[[dict[str, Any]], str]) -> int:
+         text: Callable[[dict[str, Any]], str], **extra: Any) -> int:
     """Run ``work`` (calibrate or validate) on the command line's set-up and print its record."""
     from ..calibrate.abc import SweepNotComplete
+    from ..calibrate.posterior import regenerating
 
     setup = _setup(args)
     try:
-        record = work(setup, args.out, options.workers(args), args.quiet, command=setup.command(verb))
+        with regenerating(args.out):
+            record = work(setup, args.out, options.workers(args), args.quiet,
+                          command=f"{setup.command(verb)} --out {args.out}", **extra)
     except SweepNotComplete as exc:
         return report_stopped(exc.outcome, STOPPED, done=False)
     print(json.dumps(record, indent=2) if args.json else text(record))
