@@ -32,12 +32,13 @@ import numpy as np
 from .errors import InputError
 from .files.formats import CALIBRATION_FORMAT
 from .files.manifest import sha256_file
-from .model import CouncilModel
-from .params import SPECS, ParameterError, ParameterRows, Parameters
+from .params import SPECS, ParameterError, ParameterRows, Parameters, check_replications, check_seed
 from .results import SimulationResult
 from .scenario import Case
 from .seeds import PointGenerators, derive_seed
-from .simulate import _ROWS, BATCH_ROWS, check_replications, check_seed, release, result_of, simulate
+
+# The engine (model/model.py, model/simulate.py) is imported by the functions that run it, so that reading an
+# experiment or a posterior does not load Mesa.
 
 #: The command-line value of ``--posterior`` that means "the defaults, no posterior", and the one that means the
 #: shipped calibration (``--posterior`` with no value).
@@ -58,13 +59,13 @@ def shipped_folder() -> Path:
     env = os.environ.get(ENV)
     if env:
         return Path(env)
-    here = Path.cwd() / FOLDER
+    here = Path(FOLDER)
     if (here / "posterior.parquet").is_file():
         return here
     return Path(__file__).resolve().parent.parent / FOLDER
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Posterior:
     """The accepted parameter sets of a calibration and their normalised weights."""
 
@@ -243,6 +244,8 @@ def _blocks(post: Posterior, runs: Sequence[RunSpec]) -> list[_Block]:
 
 def _passes(blocks: list[_Block]) -> list[list[int]]:
     """The blocks grouped by ``rounds`` (in order of first appearance), at most BATCH_ROWS rows a pass."""
+    from .simulate import BATCH_ROWS
+
     by_rounds: dict[int, list[int]] = {}
     for i, b in enumerate(blocks):
         by_rounds.setdefault(b.params.rounds, []).append(i)
@@ -260,6 +263,9 @@ def _passes(blocks: list[_Block]) -> list[list[int]]:
 
 def _run_pass(case: Case, blocks: list[_Block], rule: str | None, trace: bool) -> list[SimulationResult]:
     """One pass: the blocks' rows side by side in one model, each block from its own Generator."""
+    from .model import CouncilModel
+    from .simulate import _ROWS, release, result_of, simulate
+
     if len(blocks) == 1:
         b = blocks[0]
         return [simulate(case, b.rows, b.seed, rule=rule, params=b.params, trace=trace)]
@@ -295,6 +301,8 @@ def simulate_runs(case: Case, posterior: Posterior, runs: Sequence[RunSpec], rul
 
 def _joined(post: Posterior, spec: RunSpec, parts: list[tuple[_Block, Any]]) -> PosteriorResult:
     """A run's blocks as one result, with the record of its draws."""
+    from .simulate import _ROWS
+
     first = parts[0][1]
     arrays = {n: np.concatenate([getattr(res, n) for _, res in parts], axis=0) for n in _ROWS}
     drawn = [n for n in post.calibrated if n not in spec.fixed]
@@ -322,6 +330,8 @@ def run_with(case: Case, replications: int, seed: int, posterior: Posterior | No
              trace: bool = False) -> SimulationResult:
     """The one switch of every command: over ``posterior`` when given (``overrides`` fixed on every set), else
     ``simulate`` with ``params``."""
+    from .simulate import simulate
+
     if posterior is None:
         return simulate(case, replications, seed, rule=rule, params=params, trace=trace)
     return simulate_posterior(case, posterior, replications, seed, rule, overrides, trace)

@@ -16,8 +16,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..posterior import (NONE, SHIPPED, Posterior, PosteriorResult, RunSpec, load_posterior, read_posterior,
-                         run_with, shipped_folder, simulate_posterior, simulate_runs)
+from ..posterior import (
+    NONE,
+    SHIPPED,
+    Posterior,
+    PosteriorResult,
+    RunSpec,
+    load_posterior,
+    read_posterior,
+    run_with,
+    shipped_folder,
+    simulate_posterior,
+    simulate_runs,
+)
 
 __all__ = ["NONE", "SHIPPED", "Posterior", "PosteriorResult", "RunSpec", "format_posterior", "load_posterior",
            "read_posterior", "regenerating", "run_with", "shipped_folder", "simulate_posterior", "simulate_runs"]

@@ -152,14 +152,16 @@ def parameters(args: argparse.Namespace) -> Parameters:
 POSTERIOR_NONE, POSTERIOR_SHIPPED = "none", "shipped"
 
 
-def add_posterior(p: argparse.ArgumentParser, default_on: bool = False) -> None:
+def add_posterior(p: argparse.ArgumentParser, default_on: bool = False, from_file: bool = False) -> None:
     """``--posterior [DIR]``: each replication's parameters drawn from a calibration's posterior (model/posterior.py):
-    with no value the shipped one (calibration/), ``none`` the defaults. On by default in ``replay`` and ``validate``."""
-    default = POSTERIOR_SHIPPED if default_on else POSTERIOR_NONE
+    with no value the shipped one (calibration/), ``none`` the defaults. On by default in ``replay`` and ``validate``;
+    a sweep (``from_file``) takes its experiment file's ``posterior:`` unless the option is given."""
+    default = None if from_file else POSTERIOR_SHIPPED if default_on else POSTERIOR_NONE
+    said = "the experiment file's posterior:, else none" if from_file else "the shipped one" if default_on else "none"
     p.add_argument("--posterior", nargs="?", const=POSTERIOR_SHIPPED, default=default, metavar="DIR",
-                   help="draw each replication's parameters from a calibration's posterior: with no value the shipped "
-                        "one (calibration/), or DIR (written by 'csto-sim calibrate'); 'none': the defaults (default: "
-                        + ("the shipped one)" if default_on else "none)"))
+                   help="draw each replication's parameters (those a sweep's point does not set) from a calibration's "
+                        "posterior: with no value the shipped one (calibration/), or DIR (written by 'csto-sim "
+                        f"calibrate'); 'none': the defaults (default: {said})")
 
 
 def add_out(p: argparse.ArgumentParser, help: str, default: Path | None = None, metavar: str | None = "DIR") -> None:
