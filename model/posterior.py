@@ -84,6 +84,10 @@ class Posterior:
     def command(self) -> str | None:
         return self.record.get("command")
 
+    def best(self) -> Parameters:
+        """The set of highest weight (the first of those tied)."""
+        return self.sets[int(np.argmax(self.weights))]
+
     def draw_sets(self, replications: int, seed: int) -> np.ndarray:
         """The set each of ``replications`` replications draws, from ``SeedSequence(seed, spawn_key=(0,))``."""
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))

@@ -45,6 +45,8 @@ def cli_parse(subparsers: Any) -> None:
     for name, help, description, default_out, json_help, action in COMMANDS:
         p = subparsers.add_parser(name, help=help, description=description)
         _abc_options(p, default_out, json_help)
+        if name == "validate":
+            options.add_posterior(p, default_on=True)
         options.bind(p, action)
 
 
@@ -89,9 +91,19 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    import inspect
+
+    from ..calibrate.posterior import format_posterior, load_posterior
     from ..calibrate.validate import format_table, validate
 
-    return _run(args, "validate", validate, lambda report: f"{format_table(report)}\nwrote {args.out}/validation.json")
+    post = load_posterior(args.posterior)  # checked (exit 2 on a bad or stale folder) before any work
+    # The posterior is handed on to the validation's library when it takes one (``posterior=``).
+    takes = "posterior" in inspect.signature(validate).parameters
+    said = format_posterior(post.describe() if post else None) if takes or post is None else \
+        f"(--posterior {post.path}: checked; this validation calibrates its own folds and does not take it yet)"
+    return _run(args, "validate", validate,
+                lambda report: f"{format_table(report)}\n{said}\nwrote {args.out}/validation.json",
+                **({"posterior": post} if takes else {}))
 
 
 #: name, help, description, default output folder, --json's help, action

@@ -158,8 +158,9 @@ def add_posterior(p: argparse.ArgumentParser, default_on: bool = False, from_fil
     a sweep (``from_file``) takes its experiment file's ``posterior:`` unless the option is given."""
     default = None if from_file else POSTERIOR_SHIPPED if default_on else POSTERIOR_NONE
     said = "the experiment file's posterior:, else none" if from_file else "the shipped one" if default_on else "none"
+    which = " (those a point does not set)" if from_file else ""
     p.add_argument("--posterior", nargs="?", const=POSTERIOR_SHIPPED, default=default, metavar="DIR",
-                   help="draw each replication's parameters (those a sweep's point does not set) from a calibration's "
+                   help=f"draw each replication's parameters{which} from a calibration's "
                         "posterior: with no value the shipped one (calibration/), or DIR (written by 'csto-sim "
                         f"calibrate'); 'none': the defaults (default: {said})")
 
