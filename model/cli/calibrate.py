@@ -72,10 +72,11 @@ def _run(args: argparse.Namespace, verb: str, work: Callable[..., dict[str, Any]
     from ..calibrate.posterior import regenerating
 
     setup = _setup(args)
+    command = setup.command(verb) + (f" --out {args.out}" if verb == "calibrate" else "")  # the one that regenerates it
     try:
         with regenerating(args.out):
             record = work(setup, args.out, options.workers(args), args.quiet,
-                          command=f"{setup.command(verb)} --out {args.out}", **extra)
+                          command=command, **extra)
     except SweepNotComplete as exc:
         return report_stopped(exc.outcome, STOPPED, done=False)
     print(json.dumps(record, indent=2) if args.json else text(record))
