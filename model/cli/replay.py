@@ -31,7 +31,8 @@ def cli_action(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in results], indent=2))
         return 0
     print(format_replay(results))
-    print(format_posterior(getattr(results[0], "posterior", None)))
+    info = getattr(results[0], "posterior", None)  # the sets each case drew are in --json
+    print(format_posterior({k: v for k, v in info.items() if k != "sets_drawn"} if info else None))
     for p in figures:
         print(f"drew {p}")
     return 0
