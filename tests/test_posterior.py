@@ -244,3 +244,38 @@ def test_a_missing_posterior_folder_is_exit_2_one_line(capsys, tmp_path, command
     err = capsys.readouterr().err.strip()
     assert err == (f"error: command line: --posterior: {tmp_path / 'nope'}: no such folder (allowed: a folder written "
                    "by 'csto-sim calibrate' (posterior.parquet and calibration.json))")
+
+
+# -- regenerating the shipped calibration in place ---------------------------------------------------------
+
+def test_the_one_command_regenerates_a_calibration_folder_kept_without_its_sweep_files(tmp_path, capsys):
+    argv = ["calibrate", "--draws", "20", "--replications", "10", "--accept", "0.2", "--seed", "3", "--workers", "1",
+            "--quiet", "--out", str(tmp_path / "cal")]
+    assert main(argv) == 0
+    before = (tmp_path / "cal" / "posterior.parquet").read_bytes()
+    for name in ("chunks", "results.parquet", "manifest.json"):  # what git does not keep of calibration/
+        path = tmp_path / "cal" / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    assert main(argv) == 0
+    assert (tmp_path / "cal" / "posterior.parquet").read_bytes() == before
+    rec = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert rec["command"] == "csto-sim calibrate --draws 20 --replications 10 --accept 0.2 --seed 3 --out " + str(
+        tmp_path / "cal")
+    assert read_posterior(tmp_path / "cal").command == rec["command"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".csto-sim")]
+
+
+def test_a_regeneration_that_stops_puts_the_kept_files_back(tmp_path):
+    from model.calibrate.posterior import KEPT, regenerating
+
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    for name in KEPT:
+        (folder / name).write_text(name)
+    with pytest.raises(KeyboardInterrupt), regenerating(folder):
+        assert not any(folder.iterdir())  # set aside while the command runs
+        raise KeyboardInterrupt
+    assert {p.name: p.read_text() for p in folder.iterdir()} == {n: n for n in KEPT}
+    (folder / "other.txt").write_text("mine")  # not a kept calibration: left to the output-folder check
+    with regenerating(folder):
+        assert (folder / "calibration.json").is_file()
