@@ -193,11 +193,11 @@ def check_current(columns: Sequence[str], record: Mapping[str, Any], path: Path)
         raise InputError(str(path), "weight", "the column is missing", "a posterior written by 'csto-sim calibrate'")
     if not lacks and not extra:
         return
-    parts = ([f"lacks {', '.join(lacks)}"] if lacks else []) + \
-            ([f"has {', '.join(dict.fromkeys(extra))}, no longer a parameter"] if extra else [])
+    parts = ([f"the model's {', '.join(lacks)} missing"] if lacks else []) + \
+            ([f"{', '.join(dict.fromkeys(extra))} no longer the model's"] if extra else [])
     command = record.get("command") or "csto-sim calibrate --out DIR"
-    raise InputError(str(path), "parameters", f"stale posterior: it {' and '.join(parts)} of the model; regenerate "
-                     f"it with: {command}", f"the parameters of model/params.py: {', '.join(SPECS)}")
+    raise InputError(str(path), "parameters", f"stale posterior ({'; '.join(parts)}): regenerate it with: {command}",
+                     f"the parameters of model/params.py: {', '.join(SPECS)}")
 
 
 # --------------------------------------------------------------------------------------------------

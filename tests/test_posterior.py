@@ -80,8 +80,8 @@ def _stale_copy(tmp_path: Path, change) -> Path:
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (lambda t: t.drop_columns([next(iter(SPECS))]), f"lacks {next(iter(SPECS))} of the model"),
-    (lambda t: t.append_column("retired_weight", pa.array([1.0] * t.num_rows)), "has retired_weight, no longer a"),
+    (lambda t: t.drop_columns([next(iter(SPECS))]), f"(the model's {next(iter(SPECS))} missing): "),
+    (lambda t: t.append_column("retired_weight", pa.array([1.0] * t.num_rows)), "(retired_weight no longer the model's): "),
 ])
 def test_a_stale_posterior_fails_in_one_line_with_the_command_to_regenerate_it(capsys, tmp_path, shipped, change,
                                                                                fragment):
@@ -90,7 +90,7 @@ def test_a_stale_posterior_fails_in_one_line_with_the_command_to_regenerate_it(c
                  ["replay", "-n", "10", "--posterior", str(folder)]):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
-        assert err.startswith(f"error: {folder / 'posterior.parquet'}: parameters: stale posterior: ") and "\n" not in err
+        assert err.startswith(f"error: {folder / 'posterior.parquet'}: parameters: stale posterior (") and "\n" not in err
         assert fragment in err and f"regenerate it with: {shipped.command}" in err
         assert "(allowed: the parameters of model/params.py: " in err and "Traceback" not in err
 
@@ -98,7 +98,7 @@ def test_a_stale_posterior_fails_in_one_line_with_the_command_to_regenerate_it(c
 def test_the_stale_shipped_posterior_stops_replay_by_default(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("CSTO_SIM_CALIBRATION", str(_stale_copy(tmp_path, lambda t: t.drop_columns(["noise"]))))
     assert main(["replay", "-n", "10"]) == 2
-    assert "stale posterior: it lacks noise" in capsys.readouterr().err
+    assert "stale posterior (the model's noise missing): regenerate it with: " in capsys.readouterr().err
     assert main(["replay", "-n", "10", "--posterior", "none"]) == 0
 
 
