@@ -270,9 +270,9 @@ def _run_pass(case: Case, blocks: list[_Block], rule: str | None, trace: bool) -
     from .model import CouncilModel
     from .simulate import _ROWS, release, result_of, simulate
 
-    if len(blocks) == 1:
-        b = blocks[0]
-        return [simulate(case, b.rows, b.seed, rule=rule, params=b.params, trace=trace)]
+    if len(blocks) == 1 or getattr(case, "alternatives", None):  # a case with alternative codings: as simulate runs it
+        return [simulate(case, b.rows, b.seed, rule=rule, params=b.params, trace=trace and i == 0)
+                for i, b in enumerate(blocks)]
     rows = [b.rows for b in blocks]
     rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(b.seed)) for b in blocks], rows)
     model = CouncilModel(case, ParameterRows([b.params for b in blocks], rows), sum(rows), rule=rule, rng=rng,
