@@ -21,18 +21,44 @@ def test_the_newer_facts_are_those_of_the_format():
     assert all(default and meaning for default, meaning in NEWER_FACTS.values())
 
 
-def test_a_case_of_today_lacks_every_newer_fact(capsys):
-    assert main(["check", str(CASE_FILE)]) == 0
+def without_newer(data):
+    """A case's data with every newer fact taken out (a case file of before issue 12)."""
+    for name in NEWER_FACTS:
+        group, _, field = name.partition(".")
+        root = data.get("observed") if group == "observed" else data.get("facts", {}).get(group)
+        if isinstance(root, dict):
+            root.pop(field, None)
+    data.get("facts", {}).pop("agenda", None)
+    for facts in (*data.get("facts", {}).values(), data.get("observed") or {}):
+        for fact in facts.values():
+            if isinstance(fact, dict):
+                fact.pop("alternatives", None)
+    return data
+
+
+def test_a_case_without_the_newer_facts_lacks_every_one(capsys, write_case, case_data):
+    path = write_case(without_newer(case_data))
+    assert main(["check", str(path)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == f"{CASE_FILE}: valid; it lacks {len(EXPECTED)} newer fact(s), each of which takes its default:"
+    assert lines[0] == f"{path}: valid; it lacks {len(EXPECTED)} newer fact(s), each of which takes its default:"
     assert [line.split()[0] for line in lines[1:]] == list(EXPECTED)
     assert all("  default: " in line for line in lines[1:])
     assert "request.channels      default: [organisation] (from request.channel" in lines[1]
     assert "observed.decided      default: true (" in "\n".join(lines)
 
 
-def test_a_what_if_case_is_not_asked_for_what_was_observed(capsys):
-    assert main(["check", str(WHATIF_FILE), "--json"]) == 0
+def test_the_repositorys_cases_are_checked(capsys):
+    for ref in ("kazakhstan-2022", "kyrgyzstan-2010-04", str(CASE_FILE)):
+        assert main(["check", ref, "--json"]) == 0
+        rep = json.loads(capsys.readouterr().out)
+        assert rep["valid"] and rep["newer_facts"] == len(EXPECTED)
+        lacks = [m["fact"] for m in rep["missing"]]
+        assert lacks == [n for n in EXPECTED if n in lacks]  # in the order of NEWER_FACTS
+
+
+def test_a_what_if_case_is_not_asked_for_what_was_observed(capsys, write_case):
+    path = write_case(without_newer(read_data(WHATIF_FILE)), folder="whatif")
+    assert main(["check", str(path), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["valid"] and rep["scenario"] == "hypothetical-request" and rep["newer_facts"] == len(EXPECTED)
     assert [m["fact"] for m in rep["missing"]] == [n for n in EXPECTED if n not in OBSERVED]
@@ -40,7 +66,7 @@ def test_a_what_if_case_is_not_asked_for_what_was_observed(capsys):
 
 
 def test_a_case_with_newer_facts_lacks_only_the_others():
-    data = read_data(CASE_FILE)
+    data = without_newer(read_data(CASE_FILE))
     data["facts"]["request"]["timing"] = {"value": "at_peak", "source": "S000"}
     data["facts"].setdefault("agenda", {})["chair"] = {"value": "Armenia", "source": "S000"}
     data["observed"]["reasons"] = {"Russia": {"stance": "support", "reason": "strategic value", "source": "S000"}}
@@ -50,10 +76,16 @@ def test_a_case_with_newer_facts_lacks_only_the_others():
                        ("request.timing", "agenda.chair", "observed.reasons", "alternatives")]
 
 
-def test_a_case_id_is_checked_too(capsys):
-    assert main(["check", "kyrgyzstan-2010-04"]) == 0
-    out = capsys.readouterr().out
-    assert "adversary.kind        default: none (" in out and "observed.decided      default: false (" in out
+def test_a_case_whose_facts_settle_a_default_says_so():
+    data = without_newer(read_data(CASE_FILE))
+    data["facts"]["request"]["channel"]["value"] = "bilateral"
+    data["facts"]["adversary"]["name"] = {"value": None, "source": "S000"}
+    data["observed"]["outcome"]["value"] = "none"
+    data["observed"].pop("days_to_decision", None)
+    here = {m.name: m.default for m in missing_facts(data)}
+    assert here["request.channels"].startswith("[lead_state] (")
+    assert here["adversary.kind"].startswith("none (")
+    assert here["observed.decided"].startswith("false (")
 
 
 @pytest.mark.parametrize("change, fragment", [
