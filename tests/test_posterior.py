@@ -238,12 +238,16 @@ def test_a_sweep_with_a_bad_posterior_is_one_line(capsys, tmp_path):
     assert "posterior: expected a folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [["run", "kazakhstan-2022"], ["replay"], ["explain", "kazakhstan-2022"]])
+@pytest.mark.parametrize("command", [["run", "kazakhstan-2022"], ["replay"], ["explain", "kazakhstan-2022"],
+                                     ["validate", "--draws", "10"]])
 def test_a_missing_posterior_folder_is_exit_2_one_line(capsys, tmp_path, command):
-    assert main([*command, "-n", "10", "--posterior", str(tmp_path / "nope")]) == 2
+    out = tmp_path / "out"
+    extra = ["--out", str(out)] if command[0] in ("run", "validate") else []
+    assert main([*command, "-n", "10", "--posterior", str(tmp_path / "nope"), *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"error: command line: --posterior: {tmp_path / 'nope'}: no such folder (allowed: a folder written "
                    "by 'csto-sim calibrate' (posterior.parquet and calibration.json))")
+    assert not out.exists()
 
 
 # -- regenerating the shipped calibration in place ---------------------------------------------------------
