@@ -21,15 +21,8 @@ from .scenario import Case, list_case_files, load_scenario, scenarios_root
 if TYPE_CHECKING:
     from .results import SimulationResult
 
-# The model, Parquet and matplotlib are imported by the functions that use them, so that ``csto-sim list`` and a
-# bad case file do not pay for them.
-
-
-def simulate(*args: Any, **kwargs: Any) -> SimulationResult:
-    """:func:`model.simulate.simulate`, imported on first use: the model is loaded once the input is checked."""
-    from .simulate import simulate as run
-
-    return run(*args, **kwargs)
+# The model (model/posterior.py runs it, over a posterior or not), Parquet and matplotlib are imported by the
+# functions that use them, so that ``csto-sim list`` and a bad case file do not pay for them.
 
 
 @dataclass(frozen=True)
@@ -42,26 +35,23 @@ class CaseRun:
 
 def run_case(scenario: str, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
              overrides: Mapping[str, str] | None = None, out: Path | None = None, plot: Path | None = None,
-             fmt: str = "png", posterior: Path | None = None) -> CaseRun:
+             fmt: str = "png", posterior: Any = None) -> CaseRun:
     """Run one case (a file or a case id) with a trace of replication 0; write its files into ``out`` and
-    draw its figures into ``plot`` when given. With ``posterior`` (a calibration's folder), each replication's
-    parameters are drawn from that posterior, with ``overrides`` applied to every set."""
+    draw its figures into ``plot`` when given. With ``posterior`` (a calibration's folder, ``shipped``, or a
+    read :class:`~model.posterior.Posterior`), each replication's parameters are drawn from that posterior,
+    with ``overrides`` applied to every set (model/posterior.py)."""
     from .files.runfolder import check_run_out, write_run
+    from .posterior import load_posterior, run_with
 
     case = load_scenario(scenario)
+    post = load_posterior(posterior)
     if out is not None:
         check_run_out(out)
     if plot is not None:
         from .plots.draw import check_figure_dir
 
         check_figure_dir(plot)
-    if posterior is not None:
-        from .calibrate.posterior import simulate_posterior
-
-        res = simulate_posterior(case, posterior, replications, seed, rule=rule, overrides=dict(overrides or {}),
-                                 trace=True)
-    else:
-        res = simulate(case, replications, seed, rule=rule, params=params, trace=True)
+    res = run_with(case, replications, seed, post, rule=rule, params=params, overrides=overrides, trace=True)
     if out is not None:
         write_run(res, out)
     figures: list[Path] = []
@@ -92,17 +82,22 @@ def historical_cases(root: Path | None) -> list[Case]:
 
 
 def replay(root: Path | None, replications: int, seed: int, params: Parameters | None = None,
-           plot: Path | None = None, fmt: str = "png") -> tuple[list[SimulationResult], list[Path]]:
+           plot: Path | None = None, fmt: str = "png", posterior: Any = None,
+           overrides: Mapping[str, str] | None = None) -> tuple[list[SimulationResult], list[Path]]:
     """Run every historical case with the same replications, seed and parameters; draw them side by side
-    into ``plot`` when given."""
+    into ``plot`` when given. With ``posterior`` (as :func:`run_case` takes it), each replication's
+    parameters are drawn from it, ``overrides`` fixed on every set."""
+    from .posterior import load_posterior, run_with
+
     cases = historical_cases(root)
+    post = load_posterior(posterior)
     if plot is not None:
         from .plots.draw import check_figure_dir
 
         check_figure_dir(plot)
     from .plots.draw import draw_replay
 
-    results = [simulate(c, replications, seed, params=params) for c in cases]
+    results = [run_with(c, replications, seed, post, params=params, overrides=overrides) for c in cases]
     figures = draw_replay([r.to_dict() for r in results], plot, fmt) if plot is not None else []
     return results, figures
 

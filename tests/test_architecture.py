@@ -93,7 +93,7 @@ def test_the_package_has_no_import_cycle():
 LAYERS = [
     ("errors", "ladder", "params", "mechanisms", "seeds", "draws", "lazy", "files"),
     ("rules", "scenario"),
-    ("terms", "crisis", "codings", "agents", "council", "model", "statistics", "results", "simulate"),
+    ("terms", "crisis", "codings", "agents", "council", "model", "statistics", "results", "simulate", "posterior"),
     ("plots", "sweep"),
     ("calibrate", "analysis", "explorer", "runs"),
     ("cli",),

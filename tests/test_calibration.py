@@ -223,7 +223,7 @@ def test_calibrate_writes_the_posterior_and_the_sweep(posterior_dir):
         assert (posterior_dir / name).is_file(), name
     rec = json.loads((posterior_dir / "calibration.json").read_text())
     assert rec["format"] == "csto-sim/calibration-1"
-    assert rec["command"] == "csto-sim calibrate --draws 120 --replications 60 --accept 0.1 --seed 5"
+    assert rec["command"] == f"csto-sim calibrate --draws 120 --replications 60 --accept 0.1 --seed 5 --out {posterior_dir}"
     assert rec["accepted"] >= 12 and rec["acceptance_rate"] == pytest.approx(rec["accepted"] / 120)
     assert rec["seed"] == 5 and "KL" in rec["distance"]["definition"]
     assert set(rec["posterior"]) == set(SPECS) and len(rec["most_constrained"]) == 6

@@ -22,7 +22,7 @@ import pytest
 from test_bad_input import run_cli, snapshot
 
 import model
-from model import runs
+from model import posterior
 from model.cli import main
 from model.errors import InputError, cap, quote
 from model.files import atomic, outdir
@@ -43,7 +43,7 @@ def no_model_run(monkeypatch):
     """The model must not run: a refusal comes before any model work."""
     def refuse(*args, **kwargs):
         raise AssertionError("the model ran before the output folder was checked")
-    monkeypatch.setattr(runs, "simulate", refuse)
+    monkeypatch.setattr(posterior, "run_with", refuse)  # how runs.py runs the model, over a posterior or not
 
 
 # --------------------------------------------------------------------------------------------------

@@ -58,8 +58,8 @@ from ..errors import InputError
 from ..ladder import LEVELS, STANCES, Stance
 from ..mechanisms import revision_weights
 from ..params import Parameters
+from ..posterior import Posterior, run_with
 from ..scenario import CATEGORIES, Case, with_facts
-from ..simulate import simulate
 from ..statistics import expected_level, outcome_probabilities, rounded
 from ..terms import BENEFITS, COSTS
 from .internals import OBJECT, SUPPORT, Internals, run_internals, with_stance
@@ -283,21 +283,30 @@ class Evaluated:
                 "probability": self.probabilities[self.modal], "outcome_probabilities": self.probabilities}
 
 
-def _run(case: Case, replications: int, seed: int, rule: str | None, params: Parameters) -> tuple[dict[str, float], str]:
-    res = simulate(case, replications, seed, rule=rule, params=params)
+def _run(case: Case, replications: int, seed: int, rule: str | None, params: Parameters,
+         posterior: Posterior | None = None) -> tuple[dict[str, float], str]:
+    res = run_with(case, replications, seed, posterior, rule=rule, params=params, overrides=_changed(params))
     return res.outcome_probabilities, res.modal_outcome
+
+
+def _changed(params: Parameters) -> dict[str, Any]:
+    """The parameters that differ from the defaults (fixed on every set drawn from a posterior)."""
+    defaults = Parameters()
+    return {n: v for n, v in params.as_dict().items() if v != getattr(defaults, n)}
 
 
 Runner = Callable[[Case], tuple[dict[str, float], str]]
 
 
 def counterfactuals(case: Case, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
-                    target: str | None = None, strategic_value: float | None = None) -> dict[str, Any]:
-    """Single changes that change the modal outcome (or reach ``target``), smallest first."""
+                    target: str | None = None, strategic_value: float | None = None,
+                    posterior: Posterior | None = None) -> dict[str, Any]:
+    """Single changes that change the modal outcome (or reach ``target``), smallest first; with ``posterior``,
+    each evaluation integrates over it (the same draws for every change: common random numbers)."""
     params = params or Parameters()
 
     def run(alt: Case) -> tuple[dict[str, float], str]:
-        return _run(alt, replications, seed, rule, params)
+        return _run(alt, replications, seed, rule, params, posterior)
 
     base_probs, base_modal = run(case)
 
@@ -312,7 +321,8 @@ def counterfactuals(case: Case, replications: int, seed: int, rule: str | None =
     pairs_tried = 0
     if target and not flips:
         flips, pairs_tried = _pairs(case, valid_facts, run, hit)
-    path = greedy_path(case, valid_facts, target, replications, seed, rule, params) if target and not flips else None
+    path = greedy_path(case, valid_facts, target, replications, seed, rule, params,
+                       posterior=posterior) if target and not flips else None
     up = [e for e in flips if LEVELS.index(e.modal) > LEVELS.index(base_modal)]
     down = [e for e in flips if LEVELS.index(e.modal) < LEVELS.index(base_modal)]
     return {
@@ -376,7 +386,8 @@ Combination = tuple[tuple[Change, ...], dict[str, float], str]  # changes, outco
 
 
 def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, replications: int, seed: int,
-                rule: str | None, params: Parameters, max_steps: int = 3, beam: int = 6) -> dict[str, Any]:
+                rule: str | None, params: Parameters, max_steps: int = 3, beam: int = 6,
+                posterior: Posterior | None = None) -> dict[str, Any]:
     """When no single change or pair reaches ``target``: a beam search over combinations of fact changes.
     A rung above the one asked for cannot be reached, so the request is first put to the organisation for
     at least ``target`` (these changes count in the distance); then up to ``max_steps`` more changes are
@@ -397,7 +408,7 @@ def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, rep
                              source="counterfactual")
         except InputError:
             return None
-        return _run(alt, replications, seed, rule, params)
+        return _run(alt, replications, seed, rule, params, posterior)
 
     found = _beam_search(evaluate, singles, fixed, target, max_steps, beam)
     changes = tuple(prereq) + (found[0] if found else ())
@@ -470,9 +481,13 @@ def _extend(frontier: list[Combination], singles: list[tuple[Change, Case]], fix
 # --------------------------------------------------------------------------------------------------
 
 def explain(case: Case, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
-            target: str | None = None, search: bool = True) -> dict[str, Any]:
+            target: str | None = None, search: bool = True, posterior: Posterior | None = None) -> dict[str, Any]:
+    """The explanation of one case. With ``posterior``, the outcome probabilities and the counterfactual search
+    integrate over it; the contributions and pivotal members (one model's internals) are those of its set of
+    highest weight, with ``params``' changes on top."""
     params = params or Parameters()
-    it = run_internals(case, replications, seed, params, rule)
+    internal = posterior.best().replace(**_changed(params)) if posterior is not None else params
+    it = run_internals(case, replications, seed, internal, rule)
     value = it.crisis.strategic_value
     v = float(np.mean(value)) if case.requester is not None else None
     out: dict[str, Any] = {
@@ -486,8 +501,13 @@ def explain(case: Case, replications: int, seed: int, rule: str | None = None, p
         "pivotal": pivotal(it),
     }
     it.release()
+    if posterior is not None:
+        res = run_with(case, replications, seed, posterior, rule=rule, params=params, overrides=_changed(params))
+        out.update(outcome_probabilities=res.outcome_probabilities, modal=res.modal_outcome,
+                   posterior={**res.posterior, "internals": "contributions and pivotal members: the posterior's set "
+                                                            "of highest weight"})
     if search:
-        out["counterfactuals"] = counterfactuals(case, replications, seed, rule, params, target, v)
+        out["counterfactuals"] = counterfactuals(case, replications, seed, rule, params, target, v, posterior)
     return out
 
 

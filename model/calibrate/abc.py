@@ -499,7 +499,7 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
         else {}
     record: dict[str, Any] = {
         **_acceptance_record(setup, sample, acc, command),
-        "cases": [{"id": c.id, "path": c.path, "sha256": c.sha256, "target": targets[c.id].as_dict()}
+        "cases": [{"id": c.id, "path": _portable(c.path), "sha256": c.sha256, "target": targets[c.id].as_dict()}
                   for c in exp.scenarios],
         "distance": _distance_record(distance, acc),
         **_posterior_record(setup, sample, acc, summary),
@@ -516,6 +516,17 @@ def calibrate(setup: Setup, out: str | Path, workers: int = 1, quiet: bool = Fal
     record["seconds"]["total"] = round(time.monotonic() - t0, 2)
     write_manifest(record, out, "calibration.json")
     return Calibration(out=out, setup=setup, sample=sample, acceptance=acc, summary=summary, record=record)
+
+
+def _portable(path: str | None) -> str | None:
+    """A case file's path as the record keeps it: relative to the working folder when under it (a calibration
+    shipped in the repository names no machine's folders)."""
+    if not path:
+        return path
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 def _acceptance_record(setup: Setup, sample: Sample, acc: Acceptance, command: str | None) -> dict[str, Any]:

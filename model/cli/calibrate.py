@@ -45,6 +45,8 @@ def cli_parse(subparsers: Any) -> None:
     for name, help, description, default_out, json_help, action in COMMANDS:
         p = subparsers.add_parser(name, help=help, description=description)
         _abc_options(p, default_out, json_help)
+        if name == "validate":
+            options.add_posterior(p, default_on=True)
         options.bind(p, action)
 
 
@@ -64,13 +66,17 @@ def _failed(n: int, out: Path) -> int:
 
 
 def _run(args: argparse.Namespace, verb: str, work: Callable[..., dict[str, Any]],
-         text: Callable[[dict[str, Any]], str]) -> int:
+         text: Callable[[dict[str, Any]], str], **extra: Any) -> int:
     """Run ``work`` (calibrate or validate) on the command line's set-up and print its record."""
     from ..calibrate.abc import SweepNotComplete
+    from ..calibrate.posterior import regenerating
 
     setup = _setup(args)
+    command = setup.command(verb) + (f" --out {args.out}" if verb == "calibrate" else "")  # the one that regenerates it
     try:
-        record = work(setup, args.out, options.workers(args), args.quiet, command=setup.command(verb))
+        with regenerating(args.out):
+            record = work(setup, args.out, options.workers(args), args.quiet,
+                          command=command, **extra)
     except SweepNotComplete as exc:
         return report_stopped(exc.outcome, STOPPED, done=False)
     print(json.dumps(record, indent=2) if args.json else text(record))

@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("replay", "replay", "run every historical case and compare"),
     ("plot", "plot", "draw figures from a saved results folder (never reruns the model)"),
     ("list", "listing", "list cases, decision rules and parameters"),
+    ("check", "check", "check a case file and list the newer facts it lacks, with the default each takes"),
     ("sweep", "sweep", "run a parameter sweep from an experiment file (experiments/*.yaml)"),
     ("explore", "explore", "the interactive explorer in the browser (needs the viz extra)"),
     ("calibrate", "calibrate", "approximate Bayesian computation of the global parameters against the training cases"),

@@ -22,14 +22,19 @@ def cli_parse(subparsers: Any) -> None:
                    help="look for the changes that reach this outcome (default: any change of the modal outcome)")
     p.add_argument("--top", type=options.whole(1, 1000), default=8, help="changes printed (default 8)")
     p.add_argument("--no-search", action="store_true", help="skip the counterfactual search")
+    options.add_posterior(p)
     options.bind(p, cli_action)
 
 
 def cli_action(args: argparse.Namespace) -> int:
     from ..analysis.explain import explain, format_explain
+    from ..calibrate.posterior import format_posterior, load_posterior
     from ..scenario import load_scenario
 
     params = options.parameters(args)
-    rep = explain(load_scenario(args.scenario), args.replications, args.seed, args.rule, params, args.target,
-                  search=not args.no_search)
-    return show(rep, args.json, lambda: format_explain(rep, args.top))
+    case = load_scenario(args.scenario)
+    post = load_posterior(args.posterior)
+    rep = explain(case, args.replications, args.seed, args.rule, params, args.target, search=not args.no_search,
+                  posterior=post)
+    note = "" if post is None else " (contributions and pivotal members: its set of highest weight)"
+    return show(rep, args.json, lambda: f"{format_explain(rep, args.top)}\n\n{format_posterior(rep.get('posterior'))}{note}")

@@ -148,6 +148,23 @@ def parameters(args: argparse.Namespace) -> Parameters:
     return params
 
 
+#: ``--posterior``'s values: none (the defaults), the shipped calibration (no value), or a calibration's folder.
+POSTERIOR_NONE, POSTERIOR_SHIPPED = "none", "shipped"
+
+
+def add_posterior(p: argparse.ArgumentParser, default_on: bool = False, from_file: bool = False) -> None:
+    """``--posterior [DIR]``: each replication's parameters drawn from a calibration's posterior (model/posterior.py):
+    with no value the shipped one (calibration/), ``none`` the defaults. On by default in ``replay`` and ``validate``;
+    a sweep (``from_file``) takes its experiment file's ``posterior:`` unless the option is given."""
+    default = None if from_file else POSTERIOR_SHIPPED if default_on else POSTERIOR_NONE
+    said = "the experiment file's posterior:, else none" if from_file else "the shipped one" if default_on else "none"
+    which = " (those a point does not set)" if from_file else ""
+    p.add_argument("--posterior", nargs="?", const=POSTERIOR_SHIPPED, default=default, metavar="DIR",
+                   help=f"draw each replication's parameters{which} from a calibration's "
+                        "posterior: with no value the shipped one (calibration/), or DIR (written by 'csto-sim "
+                        f"calibrate'); 'none': the defaults (default: {said})")
+
+
 def add_out(p: argparse.ArgumentParser, help: str, default: Path | None = None, metavar: str | None = "DIR") -> None:
     p.add_argument("--out", type=Path, default=default, metavar=metavar, help=help)
 

@@ -17,18 +17,22 @@ def cli_parse(subparsers: Any) -> None:
     options.add_scenarios_folder(p)
     p.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw all cases side by side into DIR")
     options.add_format(p, "figure format for --plot (default png)")
+    options.add_posterior(p, default_on=True)
     options.bind(p, cli_action)
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..calibrate.posterior import format_posterior
     from ..runs import format_replay, replay
 
     results, figures = replay(args.scenarios, args.replications, args.seed, options.parameters(args), args.plot,
-                              args.format)
+                              args.format, posterior=args.posterior, overrides=dict(args.settings))
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
         return 0
     print(format_replay(results))
+    info = getattr(results[0], "posterior", None)  # the sets each case drew are in --json
+    print(format_posterior({k: v for k, v in info.items() if k != "sets_drawn"} if info else None))
     for p in figures:
         print(f"drew {p}")
     return 0

@@ -21,12 +21,12 @@ def cli_parse(subparsers: Any) -> None:
     p.add_argument("--trace", action="store_true", help="print the first replication round by round")
     p.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw this run's figures into DIR")
     options.add_format(p, "figure format for --plot (default png)")
-    p.add_argument("--posterior", type=Path, default=None, metavar="DIR",
-                   help="draw each replication's parameters from this calibration's posterior (csto-sim calibrate)")
+    options.add_posterior(p)
     options.bind(p, cli_action)
 
 
 def cli_action(args: argparse.Namespace) -> int:
+    from ..calibrate.posterior import format_posterior
     from ..runs import format_run, format_trace, run_case, run_record
 
     params = options.parameters(args)
@@ -38,9 +38,7 @@ def cli_action(args: argparse.Namespace) -> int:
         print(json.dumps(run_record(done, args.trace), indent=2))
         return 0
     print(format_run(res))
-    if args.posterior is not None:
-        print(f"(parameters drawn per replication from the posterior in {args.posterior}: "
-              f"{res.posterior['sets_drawn']} of its {res.posterior['sets']} sets)")
+    print(format_posterior(getattr(res, "posterior", None)))
     if args.trace:
         print(format_trace(res))
     if args.out is not None:

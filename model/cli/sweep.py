@@ -32,6 +32,7 @@ def cli_parse(subparsers: Any) -> None:
     options.add_quiet(p, "no progress and no summary (errors only)")
     p.add_argument("--retry-failed", action="store_true", help="when resuming, run again the chunks holding failed points")
     p.add_argument("--dry-run", action="store_true", help="check the experiment and print its size; run nothing")
+    options.add_posterior(p, from_file=True)
     options.bind(p, cli_action)
 
 
@@ -39,13 +40,21 @@ def _size(exp: Experiment, out: Path) -> str:
     factors = ", ".join(f"{f.name} ({len(f.values) if f.values is not None else 'continuous'})" for f in exp.factors)
     return (f"{exp.name}: {exp.design.method}, {len(exp.scenarios)} case(s) x {exp.design_points:,} design points = "
             f"{exp.points:,} points x {exp.replications:,} replications = {exp.runs:,} runs in {exp.chunks:,} chunks\n"
-            f"factors: {factors or 'none'}\nresults would go to {out}")
+            f"factors: {factors or 'none'}\n{_posterior_line(exp)}\nresults would go to {out}")
+
+
+def _posterior_line(exp: Experiment) -> str:
+    post = exp.posterior
+    if post is None:
+        return "parameters not varied: the defaults (no posterior)"
+    return (f"parameters not varied: drawn per replication from the posterior in {post.path} ({len(post)} sets; made "
+            f"by '{post.command}')")
 
 
 def cli_action(args: argparse.Namespace) -> int:
-    from ..sweep.experiment import load_experiment
+    from ..sweep.experiment import FROM_FILE, load_experiment
 
-    exp = load_experiment(args.experiment)
+    exp = load_experiment(args.experiment, FROM_FILE if args.posterior is None else args.posterior)
     out = args.out if args.out is not None else Path("results") / exp.name
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     if args.dry_run:
@@ -66,5 +75,5 @@ def cli_action(args: argparse.Namespace) -> int:
               "--retry-failed runs them again", file=sys.stderr)
         return 1
     say(f"done in {outcome.seconds:.1f} s: wrote {out}/results.parquet ({outcome.points:,} rows)"
-        + (", results.csv" if args.csv else "") + ", manifest.json")
+        + (", results.csv" if args.csv else "") + f", manifest.json\n{_posterior_line(exp)}")
     return 0

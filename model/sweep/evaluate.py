@@ -24,6 +24,7 @@ import numpy as np
 
 from ..ladder import LEVELS, STANCES
 from ..params import Parameters
+from ..posterior import Posterior, RunSpec, simulate_runs
 from ..rules import get_rule
 from ..scenario import Case, with_facts
 from ..seeds import derive_seed
@@ -61,12 +62,13 @@ class SweepContext:
     figures: tuple[str, ...]
     per_replication: bool
     members: tuple[str, ...]
+    posterior: Posterior | None = None  # each point's replications draw the parameters it does not set from it
 
     @classmethod
     def from_experiment(cls, exp: Experiment) -> SweepContext:
         return cls(key=exp.fingerprint, cases=exp.scenarios, factors=exp.factors, design_points=exp.design_points,
                    replications=exp.replications, seed=exp.seed, figures=exp.figures,
-                   per_replication=exp.per_replication, members=exp.members)
+                   per_replication=exp.per_replication, members=exp.members, posterior=exp.posterior)
 
     def factor_columns(self) -> list[Factor]:
         return [f for f in self.factors if f.target != "rule"]
@@ -143,14 +145,15 @@ def _split(ctx: SweepContext, values: Sequence[Any]) -> tuple[str | None, dict[s
 
 def _factor_columns(ctx: SweepContext, case: Case, values: Sequence[Any]) -> dict[str, Any]:
     """A point's value of each factor but the rule, as its row records it: a factor left at its baseline
-    gets the parameter's default or the case's own fact (null where the case gives a range)."""
+    gets the parameter's default (null when drawn from a posterior) or the case's own fact (null where the
+    case gives a range)."""
     row = {}
     for f, v in zip(ctx.factors, values, strict=True):
         if f.target == "rule":
             continue
         if v is BASELINE:
             if f.target == "param":
-                v = getattr(_DEFAULTS, f.name)
+                v = getattr(_DEFAULTS, f.name) if ctx.posterior is None else None
             else:
                 fact = case.facts.get(f.name)
                 v = None if fact is None or fact.is_range else fact.value
@@ -164,7 +167,9 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
 
     The points are grouped by case (with its what-if facts) and rule, and each group runs as one
     vectorised pass (``simulate_points``, which also groups by ``rounds``): every point's rows are those
-    of its own ``simulate`` call, whatever else is in the chunk."""
+    of its own ``simulate`` call, whatever else is in the chunk. With a posterior, each point's replications
+    draw the parameters it does not set from it (``model/posterior.simulate_runs``, its blocks side by side
+    with the other points'), as ``simulate_posterior`` with the point's seed would."""
     import pyarrow as pa
 
     t0 = time.perf_counter()
@@ -172,7 +177,7 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
     rows, groups = _prepare(ctx, points)
     reps: dict[int, Any] = {}
     for case, rule, jobs in groups.values():
-        for job, res in zip(jobs, _evaluate(case, rule, ctx.replications, jobs), strict=True):
+        for job, res in zip(jobs, _evaluate(case, rule, ctx.replications, jobs, ctx.posterior), strict=True):
             row = rows[job.position]
             if isinstance(res, Exception):  # a point that raises is recorded and the sweep goes on
                 row["error"] = _message(res)
@@ -207,6 +212,7 @@ class _Job:
     index: int
     seed: int
     params: Parameters
+    fixed: dict[str, Any] = field(default_factory=dict)  # the parameters the point sets
 
 
 def _message(exc: Exception) -> str:
@@ -230,7 +236,7 @@ def _prepare(ctx: SweepContext, points: Sequence[Point]) -> tuple[list[dict[str,
             if index in fail:
                 raise RuntimeError(f"failure injected by {FAIL_POINTS_ENV} (testing hook)")
             case = _case(ctx, s, facts)
-            job = _Job(len(rows) - 1, index, seed, _DEFAULTS.replace(**params))
+            job = _Job(len(rows) - 1, index, seed, _DEFAULTS.replace(**params), params)
             rule = get_rule(rule or case.organisation.default_rule).name
         except Exception as exc:
             rows[-1]["error"] = _message(exc)
@@ -239,16 +245,24 @@ def _prepare(ctx: SweepContext, points: Sequence[Point]) -> tuple[list[dict[str,
     return rows, groups
 
 
-def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job]) -> list[Any]:
+def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job], posterior: Posterior | None = None
+              ) -> list[Any]:
     """The results of a group's points in one pass; should the pass fail, point by point, so that each
     point's error is its own (an exception in place of its result)."""
+    def one(js: list[_Job]) -> list[Any]:
+        if posterior is not None:
+            return simulate_runs(case, posterior, [RunSpec(replications, j.seed, j.fixed) for j in js], rule)
+        if len(js) == 1:
+            return [simulate(case, replications, js[0].seed, rule=rule, params=js[0].params)]
+        return simulate_points(case, replications, [j.seed for j in js], [j.params for j in js], rule=rule)
+
     try:
-        return simulate_points(case, replications, [j.seed for j in jobs], [j.params for j in jobs], rule=rule)
+        return one(jobs)
     except Exception:
         out: list[Any] = []
         for j in jobs:
             try:
-                out.append(simulate(case, replications, j.seed, rule=rule, params=j.params))
+                out.append(one([j])[0])
             except Exception as exc:
                 out.append(exc)
         return out

@@ -23,6 +23,7 @@ from ..files.fields import kind as _kind
 from ..files.formats import EXPERIMENT_FORMAT as FORMAT
 from ..files.yamlsafe import read_yaml
 from ..params import MAX_REPLICATIONS
+from ..posterior import NONE, SHIPPED, Posterior, load_posterior
 from ..scenario import Case, list_case_files, load_scenario, scenarios_root
 from ..statistics import DEFAULT_SWEEP_STATISTICS, SWEEP_STATISTICS
 from .design import design_size
@@ -46,7 +47,9 @@ SCENARIO_SETS = ("historical", "all")
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
 TOP_REQUIRED = ("format", "scenarios", "design", "replications", "seed")
-TOP_OPTIONAL = ("name", "description", "vary", "record", "chunk_points")
+TOP_OPTIONAL = ("name", "description", "vary", "record", "chunk_points", "posterior")
+#: ``load_experiment``'s ``posterior`` when the command line does not set it: as the file says.
+FROM_FILE = "from file"
 
 
 @dataclass(frozen=True)
@@ -67,18 +70,24 @@ class Experiment:
     per_replication: bool
     chunk_points: int
     design_points: int  # points per scenario
+    #: Each point's replications draw the parameters it does not set from this posterior (None: the defaults).
+    posterior: Posterior | None = None
 
     @classmethod
     def build(cls, *, scenarios: str | Sequence[str | Case], design: DesignSpec | str, replications: int, seed: int,
               factors: Sequence[Factor] = (), figures: Sequence[str] = DEFAULT_FIGURES, per_replication: bool = False,
               name: str = "experiment", description: str = "", chunk_points: int | None = None,
-              text: str | None = None, path: str | os.PathLike[str] | None = None) -> Experiment:
+              text: str | None = None, path: str | os.PathLike[str] | None = None,
+              posterior: str | os.PathLike[str] | Posterior | None = None) -> Experiment:
         """An experiment from its parts, checked as an experiment file is (the file reader builds it here).
 
         ``scenarios``: cases, case ids, case files, ``historical`` or ``all``; ``factors``: made by
         ``model.sweep.factors``; ``design``: a :class:`DesignSpec` (or a method's name); ``text``: the
         experiment file it comes from, copied into the results folder; ``path``: where that file is (case
-        files named relative to it are found there), and what errors name (else ``experiment <name>``).
+        files named relative to it are found there), and what errors name (else ``experiment <name>``);
+        ``posterior``: a calibration's folder (relative to ``path``'s folder or the working folder), ``shipped``,
+        ``none`` or a read :class:`Posterior`: each point's replications draw the parameters the point does not
+        set from it (``model/posterior.py``).
         """
         r = ExperimentReader(str(path) if path is not None else f"experiment {name!r}")
         name, description = _check_name(r, name, description)
@@ -96,7 +105,8 @@ class Experiment:
                      chunk_points=chunk_points, design_points=per_case)
         sha = hashlib.sha256((text if text is not None else _content(parts)).encode("utf-8")).hexdigest()
         where = str(path) if path is not None else f"(built in code: {name})"
-        return cls(path=where, text=text, sha256=sha, **parts)
+        post = _read_posterior(r, posterior, Path(path).parent if path is not None else Path.cwd())
+        return cls(path=where, text=text, sha256=sha, posterior=post, **parts)
 
     @property
     def points(self) -> int:
@@ -127,6 +137,8 @@ class Experiment:
         for c in self.scenarios:
             h.update(f"{c.id} {c.sha256} {c.organisation.sha256}\n".encode())
         h.update(" ".join(f.name for f in self.factors).encode())
+        if self.posterior is not None:
+            h.update(f"\nposterior {self.posterior.sha256}".encode())
         return h.hexdigest()
 
 
@@ -134,6 +146,18 @@ def _content(parts: dict[str, Any]) -> str:
     """What an experiment built in code without a file consists of, as text to hash."""
     cases = [(c.id, c.sha256, c.organisation.sha256) for c in parts["scenarios"]]
     return repr({**parts, "scenarios": cases})
+
+
+def _read_posterior(r: Reader, node: Any, base: Path) -> Posterior | None:
+    """The experiment's posterior: ``none``, ``shipped`` or a calibration's folder (see :meth:`Experiment.build`)."""
+    if node is None or isinstance(node, Posterior):
+        return node
+    if not isinstance(node, (str, os.PathLike)) or not str(node).strip():
+        raise r.fail("posterior", f"expected a folder, got {_kind(node)}",
+                     f"{NONE}, {SHIPPED} or a folder written by 'csto-sim calibrate'")
+    if str(node) not in (NONE, SHIPPED) and not Path(node).is_absolute() and (base / node).is_dir():
+        node = base / node
+    return load_posterior(node, "posterior", r.where)
 
 
 def default_chunk_points(replications: int) -> int:
@@ -144,8 +168,9 @@ def default_chunk_points(replications: int) -> int:
 # The experiment file
 # --------------------------------------------------------------------------------------------------
 
-def load_experiment(path: str | os.PathLike[str]) -> Experiment:
-    """Read and check an experiment file (see ``docs/sweeps.md``); InputError on any problem."""
+def load_experiment(path: str | os.PathLike[str], posterior: Any = FROM_FILE) -> Experiment:
+    """Read and check an experiment file (see ``docs/sweeps.md``); InputError on any problem. ``posterior``
+    (the command line's ``--posterior``) replaces the file's ``posterior:`` unless it is :data:`FROM_FILE`."""
     path = find_experiment(path)
     data = read_yaml(path)
     r = ExperimentReader(str(path))
@@ -157,7 +182,8 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         scenarios=top["scenarios"], factors=read_vary(r, top.get("vary")), design=read_design(r, top["design"]),
         replications=top["replications"], seed=top["seed"], figures=figures, per_replication=per_replication,
         name=top.get("name", path.stem), description=top.get("description") or "",
-        chunk_points=top.get("chunk_points"), text=path.read_bytes().decode("utf-8"), path=path)
+        chunk_points=top.get("chunk_points"), text=path.read_bytes().decode("utf-8"), path=path,
+        posterior=top.get("posterior") if posterior == FROM_FILE else posterior)
 
 
 def find_experiment(path: str | os.PathLike[str]) -> Path:

@@ -134,6 +134,7 @@ def new_manifest(exp: Experiment, out: Path) -> dict[str, Any]:
             "design_seed": "sampled designs draw from numpy.random.default_rng(numpy.random.SeedSequence(seed))",
         },
         "record": {"figures": list(exp.figures), "per_replication": exp.per_replication},
+        "posterior": exp.posterior.describe() if exp.posterior is not None else None,
         "code_version": code_version(),
         "versions": _versions(),
         "started": _now(),
