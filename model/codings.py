@@ -42,12 +42,12 @@ def coding_choices(case: Case) -> list[tuple[tuple[str, ...], list[tuple[float, 
     return draws
 
 
-def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[Case, np.ndarray]]:
-    """The replications of a run grouped by the codings drawn for them: (the case under those codings, its rows)
-    pairs, the group of row 0 first. A case without alternatives is one group of every row."""
+def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[int, ...], Case, np.ndarray]]:
+    """The replications of a run grouped by the codings drawn for them: (the codings' key, the case under those
+    codings, its rows), the group of row 0 first. A case without alternatives is one group of every row."""
     choices = coding_choices(case)
     if not choices:
-        return [(case, np.arange(replications))]
+        return [((), case, np.arange(replications))]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,)))
     picks = np.stack([rng.choice(len(opts), size=replications, p=np.array([w for w, _ in opts]) / sum(w for w, _ in opts))
                       for _, opts in choices], axis=1)
@@ -60,7 +60,7 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[Case, 
         for (_, opts), pick in zip(choices, combos[k], strict=True):
             facts.update(opts[int(pick)][1])
         coded = dataclasses.replace(case, facts=derive_defaults(facts, case.organisation, case.date))
-        groups.append((coded, np.flatnonzero(inverse == k)))
+        groups.append((tuple(int(x) for x in combos[k]), coded, np.flatnonzero(inverse == k)))
     return groups
 
 

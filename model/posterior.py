@@ -32,10 +32,10 @@ import numpy as np
 from .errors import InputError
 from .files.formats import CALIBRATION_FORMAT
 from .files.manifest import sha256_file
-from .params import SPECS, ParameterError, ParameterRows, Parameters, check_replications, check_seed
+from .params import SPECS, ParameterError, Parameters, check_replications, check_seed
 from .results import SimulationResult
 from .scenario import Case
-from .seeds import PointGenerators, derive_seed
+from .seeds import derive_seed
 
 # The engine (model/model.py, model/simulate.py) is imported by the functions that run it, so that reading an
 # experiment or a posterior does not load Mesa.
@@ -266,24 +266,11 @@ def _passes(blocks: list[_Block]) -> list[list[int]]:
 
 
 def _run_pass(case: Case, blocks: list[_Block], rule: str | None, trace: bool) -> list[SimulationResult]:
-    """One pass: the blocks' rows side by side in one model, each block from its own Generator."""
-    from .model import CouncilModel
-    from .simulate import _ROWS, release, result_of, simulate
+    """One pass: the blocks' rows side by side (``simulate_blocks``), each block from its own Generator."""
+    from .simulate import simulate_blocks
 
-    if len(blocks) == 1 or getattr(case, "alternatives", None):  # a case with alternative codings: as simulate runs it
-        return [simulate(case, b.rows, b.seed, rule=rule, params=b.params, trace=trace and i == 0)
-                for i, b in enumerate(blocks)]
-    rows = [b.rows for b in blocks]
-    rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(b.seed)) for b in blocks], rows)
-    model = CouncilModel(case, ParameterRows([b.params for b in blocks], rows), sum(rows), rule=rule, rng=rng,
-                         trace=trace)
-    model.run_model()
-    whole = result_of(model, blocks[0].seed)
-    release(model)
-    starts = np.cumsum([0, *rows])
-    return [dataclasses.replace(whole, seed=b.seed, params=b.params,
-                                **{n: getattr(whole, n)[starts[i]:starts[i + 1]] for n in _ROWS})
-            for i, b in enumerate(blocks)]
+    return simulate_blocks(case, [b.rows for b in blocks], [b.seed for b in blocks], [b.params for b in blocks],
+                           rule, trace)
 
 
 def simulate_runs(case: Case, posterior: Posterior, runs: Sequence[RunSpec], rule: str | None = None,

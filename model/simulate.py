@@ -83,7 +83,7 @@ def _over_codings(case: Case, params: Parameters, replications: int, seed: int, 
     """``simulate`` of a case with alternative codings: each replication under the codings drawn for it
     (``model/codings.py``), each group of replications with the same codings as one run."""
     result: SimulationResult | None = None
-    for k, (coded, rows) in enumerate(coding_groups(case, replications, seed)):
+    for k, (_, coded, rows) in enumerate(coding_groups(case, replications, seed)):
         part = simulate(coded, len(rows), group_seed(seed, k), rule=rule, params=params, trace=trace and k == 0)
         if result is None:
             result = dataclasses.replace(part, case=case, seed=seed, **{
@@ -118,8 +118,6 @@ def simulate_points(scenario: Case | str | os.PathLike[str], replications: int, 
     seeds = [check_seed(s) for s in seeds]
     if len(seeds) != len(params):
         raise ValueError(f"simulate_points: {len(seeds)} seeds for {len(params)} parameter sets")
-    if case.alternatives:  # each point over its codings, as simulate runs it
-        return [simulate(case, replications, s, rule=rule, params=p) for s, p in zip(seeds, params, strict=True)]
     results: list[SimulationResult | None] = [None] * len(seeds)
     by_rounds: dict[int, list[int]] = {}
     for i, p in enumerate(params):
@@ -137,16 +135,49 @@ def simulate_points(scenario: Case | str | os.PathLike[str], replications: int, 
 def _run_points(case: Case, replications: int, seeds: list[int], params: list[Parameters],
                 rule: str | None) -> list[SimulationResult]:
     """One pass of :func:`simulate_points`: the points' rows in consecutive blocks of one model."""
-    rows = [replications] * len(seeds)
+    return simulate_blocks(case, [replications] * len(seeds), seeds, params, rule)
+
+
+def simulate_blocks(case: Case, rows: list[int], seeds: list[int], params: list[Parameters], rule: str | None,
+                    trace: bool = False) -> list[SimulationResult]:
+    """Blocks of replications side by side (block ``i``: ``rows[i]`` replications, seed ``seeds[i]``, parameters
+    ``params[i]``, all with the same ``rounds``); each block's result is, bit for bit, ``simulate(case, rows[i],
+    seeds[i], rule, params=params[i])``. A case with alternative codings runs each block's replications by their
+    codings (``model/codings.py``), the blocks' groups with the same codings side by side in one pass."""
+    if not case.alternatives:
+        return _one_pass(case, rows, seeds, params, rule, trace)
+    groups: dict[tuple[int, ...], tuple[Case, list[tuple[int, int, np.ndarray]]]] = {}
+    for i, (n, seed) in enumerate(zip(rows, seeds, strict=True)):
+        for k, (key, coded, idx) in enumerate(coding_groups(case, n, seed)):
+            groups.setdefault(key, (coded, []))[1].append((i, k, idx))
+    out: list[SimulationResult | None] = [None] * len(rows)
+    for coded, members in groups.values():
+        parts = _one_pass(coded, [len(idx) for _, _, idx in members], [group_seed(seeds[i], k) for i, k, _ in members],
+                          [params[i] for i, _, _ in members], rule, trace and any(i == 0 and k == 0 for i, k, _ in members))
+        for (i, _, idx), part in zip(members, parts, strict=True):
+            if out[i] is None:
+                out[i] = dataclasses.replace(part, case=case, seed=seeds[i], params=params[i], **{
+                    name: np.empty((rows[i], *getattr(part, name).shape[1:]), getattr(part, name).dtype)
+                    for name in _ROWS})
+            for name in _ROWS:
+                getattr(out[i], name)[idx] = getattr(part, name)
+    return out  # type: ignore[return-value]
+
+
+def _one_pass(case: Case, rows: list[int], seeds: list[int], params: list[Parameters], rule: str | None,
+              trace: bool = False) -> list[SimulationResult]:
+    """Blocks of rows of one case (no alternative codings) in one model, each block from its own Generator."""
+    if len(rows) == 1 and rows[0] > CHUNK_REPLICATIONS:
+        return [simulate(case, rows[0], seeds[0], rule=rule, params=params[0], trace=trace)]
     rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(s)) for s in seeds], rows)
-    model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng)
+    model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng, trace=trace)
     model.run_model()
-    whole = result_of(model, seeds[0])  # every row, members in name order; then each point's block of rows
-    blocks = [slice(i * replications, (i + 1) * replications) for i in range(len(seeds))]
-    results = [dataclasses.replace(whole, seed=seed, params=p, **{name: getattr(whole, name)[rows] for name in _ROWS})
-               for seed, p, rows in zip(seeds, params, blocks, strict=True)]
+    whole = result_of(model, seeds[0])  # every row, members in name order; then each block of rows
     release(model)
-    return results
+    starts = np.cumsum([0, *rows])
+    return [dataclasses.replace(whole, seed=s, params=p, **{name: getattr(whole, name)[starts[i]:starts[i + 1]]
+                                                            for name in _ROWS})
+            for i, (s, p) in enumerate(zip(seeds, params, strict=True))]
 
 
 def result_of(model: CouncilModel, seed: int) -> SimulationResult:
