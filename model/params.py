@@ -30,6 +30,9 @@ class ParamSpec:
     source: str
     prior: tuple[float, float]
     prior_reason: str
+    #: Where a parameter that moves no training case's outcome, days or troops does act: a named kind of case,
+    #: shown by a what-if (docs/parameters.md; tests/test_parameters_work.py). Empty for the others.
+    acts_on: str = ""
 
 
 class ParameterError(ValueError):
@@ -37,9 +40,10 @@ class ParameterError(ValueError):
 
 
 def param(default: float, low: float, high: float, meaning: str, source: str,
-          prior: tuple[float, float] | None = None, prior_reason: str = "") -> Any:
+          prior: tuple[float, float] | None = None, prior_reason: str = "", acts_on: str = "") -> Any:
     """Declare a parameter field with its default, bounds, meaning and source."""
     return field(default=default, metadata={
+        "acts_on": acts_on,
         "low": low, "high": high, "meaning": meaning, "source": source,
         "prior": prior if prior is not None else (low, high),
         "prior_reason": prior_reason or "the parameter's full admissible range",
@@ -73,6 +77,10 @@ class Parameters:
         prior=(0.0, 0.6),
         prior_reason=("S002: Belarus has no political interests in Central Asia, so well under half of an insider's "
                       'interest.'),
+        acts_on=(
+            "members outside the requester's region when the outcome is at the margin: Kazakhstan 2022 framed as "
+            "internal (what-if kazakhstan-2022-internal-framing), where the outside members' support decides a "
+            'deployment'),
     )
     w_border: float = param(
         0.3, 0.0, 2.0,
@@ -81,6 +89,9 @@ class Parameters:
         prior=(0.0, 1.0),
         prior_reason=('An added threat, at most that of the region itself (w_region about 1); S003 gives the direction '
                       'only.'),
+        acts_on=(
+            "a requester's neighbours when the outcome is at the margin: Kazakhstan 2022 framed as internal "
+            '(what-if kazakhstan-2022-internal-framing)'),
     )
     w_spillover: float = param(
         0.5, 0.0, 2.0,
@@ -88,6 +99,10 @@ class Parameters:
         "S003: unrest 'could easily spread'; a 'chain reaction' in the region (model assumption for the weight).",
         prior=(0.0, 1.5),
         prior_reason='Weight relative to action_cost = 1: none to one and a half; S003 gives the direction only.',
+        acts_on=(
+            'members receiving refugees or fighters when the outcome is at the margin: Kazakhstan 2022 framed as '
+            'internal with the unrest spilling over (what-if: request.framing internal, threat.spillover_to its '
+            'neighbours)'),
     )
     w_contagion: float = param(
         1.0, 0.0, 3.0,
@@ -95,6 +110,9 @@ class Parameters:
         'S001, S003: leaders fear colour revolutions spreading; Putin, 10 Jan 2022 (S000).',
         prior=(0.3, 2.0),
         prior_reason='Weight relative to action_cost = 1: a third to twice; S001, S003, S000 give the direction only.',
+        acts_on=(
+            "an uprising in a member of little strategic value to the lead state, where the lead state's own fear"
+            ' of regime contagion sets its resolve (S001): Kazakhstan 2022 with lead_state.strategic_value 0'),
     )
     severity_deaths_full: float = param(
         1000.0, 10.0, 100000.0,
@@ -151,6 +169,9 @@ class Parameters:
         "[@kremlin-8043]: the council met in June 2010 as the violence in Osh subsided; model assumption for the size.",
         prior=(0.0, 0.8),
         prior_reason='From none to most of the severity (model assumption).',
+        acts_on=(
+            "a request made after the crisis's peak (request.timing after_peak): Kyrgyzstan June 2010 coded after"
+            ' the peak; no training case is'),
     )
     influence: float = param(
         0.6, 0.0, 1.0,
@@ -205,6 +226,9 @@ class Parameters:
         "S001: Charter Art. 5; Karimov's sovereignty concerns (2010).",
         prior=(0.3, 2.0),
         prior_reason='Weight relative to action_cost = 1: a third to twice (S001 gives the direction only).',
+        acts_on=(
+            "internal unrest in a member of little value to the lead state, where the lead state's pull on the "
+            'others is weak: Kazakhstan 2022 with lead_state.strategic_value 0'),
     )
     w_cross_pressure: float = param(
         1.0, 0.0, 3.0,
@@ -212,6 +236,9 @@ class Parameters:
         'S002: Turkic formats make siding with Armenia against Azerbaijan awkward.',
         prior=(0.3, 2.0),
         prior_reason='Weight relative to action_cost = 1: a third to twice (S002 gives the direction only).',
+        acts_on=(
+            'a request for side-taking measures against a state other members have ties with: Armenia 2020 put to'
+            ' the organisation (what-if armenia-2020-csto-request)'),
     )
     w_legitimacy: float = param(
         0.6, 0.0, 3.0,
@@ -227,6 +254,10 @@ class Parameters:
         prior=(0.2, 2.0),
         prior_reason=('Weight relative to action_cost = 1: a fifth to twice; it never acts in the training cases '
                       '(readiness 1), so the posterior stays at the prior.'),
+        acts_on=(
+            'a deployment asked for where no ready collective force exists: the same request before the rapid '
+            'reaction force (Kazakhstan 2022 dated 2008) or put to an organisation without one (csto-sim compare-'
+            'forums)'),
     )
     jurisdiction_relief: float = param(
         0.3, 0.0, 1.0,
@@ -235,6 +266,9 @@ class Parameters:
         prior=(0.0, 0.6),
         prior_reason=("S001 calls the 2021 agreement 'crucial', but a status-of-forces agreement removes part of the "
                       'legal cost, not most of it (model assumption).'),
+        acts_on=(
+            'a deployment after the 2021 jurisdiction agreement whose mandate is in doubt: Kazakhstan 2022 framed'
+            ' as internal (what-if kazakhstan-2022-internal-framing)'),
     )
     # --- deliberation ------------------------------------------------------------------------------
     peer_weight: float = param(
@@ -253,6 +287,9 @@ class Parameters:
         prior=(2, 8),
         prior_reason=('Positions are near their fixed point after about four rounds; two to eight (whole numbers) '
                       'brackets it.'),
+        acts_on=(
+            "a member whose own assessment and the lead state's pull straddle a stance threshold: the "
+            'hypothetical request (what-if hypothetical-request)'),
     )
     noise: float = param(
         0.2, 0.0, 2.0,
@@ -307,6 +344,9 @@ class Parameters:
         prior=(0.5, 4.0),
         prior_reason=("[@asbarez-2010-csto-not-to-send-peacekeepers]: Belarus delayed its consent 'by days' in 2010: "
                       "half a day to four days."),
+        acts_on=(
+            'the days of a decision that members delay, or that needs a force mobilised where none is ready: '
+            'Kazakhstan 2022 dated 2008, before the rapid reaction force'),
     )
     force_fraction: float = param(
         0.2, 0.0, 1.0,
@@ -323,6 +363,9 @@ class Parameters:
         prior=(0.05, 0.6),
         prior_reason=("S002: 'even in symbolic numbers': an acquiescing member sends a small fraction of a supporter's "
                       'share.'),
+        acts_on=(
+            'the troops of members that acquiesce in a deployment rather than support it: Kazakhstan 2022 with '
+            'protests rather than an uprising (what-if threat.regime_threat protests)'),
     )
     def __post_init__(self) -> None:
         for spec in SPECS.values():
@@ -347,6 +390,7 @@ SPECS: dict[str, ParamSpec] = {
         name=f.name, kind=int if f.type in ("int", int) else float, default=f.default,
         low=f.metadata["low"], high=f.metadata["high"], meaning=f.metadata["meaning"],
         source=f.metadata["source"], prior=f.metadata["prior"], prior_reason=f.metadata["prior_reason"],
+        acts_on=f.metadata["acts_on"],
     )
     for f in dataclasses.fields(Parameters)
 }

@@ -30,6 +30,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("explain", "explain", "one case: mechanism contributions, pivotal members, the smallest changes that flip it"),
     ("power", "power", "Shapley-Shubik and Banzhaf indices of each rule, next to each member's effective power"),
     ("compare-forums", "forums", "the same request put to every organisation the requester belongs to"),
+    ("reach", "reach", "which parameters do work: each moved over its range on every historical case"),
 )
 HELP = {name: line for name, _, line in COMMANDS}
 
