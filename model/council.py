@@ -71,14 +71,19 @@ HORIZON_DAYS = 180.0
 
 
 def session_days(keen: np.ndarray, called: np.ndarray, wait: np.ndarray, regular_days: np.ndarray,
-                 p: Parameters) -> np.ndarray:
+                 p: Parameters, opened: np.ndarray | bool = False) -> np.ndarray:
     """Days from the request to the session that decides: an extraordinary session when someone who may call
     one wants it (``called``), sooner the keener the lead state or the chair is (``keen``: the larger of their
     positions on the measure; hours in 2022, [@aboutlyrics-2022-csto-consultations]; about three days in 2010,
     [@kremlin-8043]); otherwise the next regular session of the quickest body that may decide the measure,
-    ``wait`` (uniform in [0, 1)) of its interval away ([@csto-charter-2002]: the councils' regular sessions)."""
+    ``wait`` (uniform in [0, 1)) of its interval away ([@csto-charter-2002]: the councils' regular sessions).
+    A measure a standing organ may open by itself (``opened``: consultations the secretary general or the chair
+    activates on a member's appeal) needs no session: ``instruction_days``
+    ([@hyetert-2021-csc-chair-emergency-consultations]: the chair's instruction to activate the mechanism of
+    emergency consultations the day after Armenia's appeal)."""
     extraordinary = p.base_days * np.exp(-p.urgency * np.clip(keen, 0.0, None))
-    return np.where(called, extraordinary, p.base_days + wait * regular_days)
+    session = np.where(called, extraordinary, p.base_days + wait * regular_days)
+    return np.where(opened, np.minimum(p.instruction_days, session), session)
 
 
 def _push(members: Sequence[Voter], crisis: Crisis, lead_index: int | None,
@@ -202,7 +207,8 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
     rung = np.clip(outcome, 1, len(RUNGS)) - 1
     keen, called = _push(members, crisis, lead_index, rung)
     wait = rng.uniform(size=R)
-    session = session_days(keen, called, wait, np.asarray(crisis.regular_days)[rung], p)
+    opened = crisis.to_organisation & np.isin(outcome, crisis.convenable)  # an organ opens it on the appeal
+    session = session_days(keen, called, wait, np.asarray(crisis.regular_days)[rung], p, opened)
     days = days_to_decision(outcome, session, vote.delays, vote.failed, crisis.readiness, p)
     pending = days > HORIZON_DAYS  # NaN (nothing passed) compares False
     outcome = np.where(pending, Level.NONE, outcome).astype(np.int8)

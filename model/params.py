@@ -327,6 +327,15 @@ class Parameters:
                       'about three days in June 2010, under a day in 2022: one to eight days when Russia is '
                       'indifferent.'),
     )
+    instruction_days: float = param(
+        1.0, 0.05, 10.0,
+        'Days for a standing organ (the secretary general, the chair) to open, on a member\'s appeal, a measure it '
+        'may open by itself (emergency consultations), without a session.',
+        '[@hyetert-2021-csc-chair-emergency-consultations]: the chair instructed that emergency consultations be '
+        'activated the day after Armenia\'s appeal (13-14 May 2021).',
+        prior=(0.25, 3.0),
+        prior_reason='From hours to three days: an instruction, not a session (model assumption around the one record).',
+    )
     urgency: float = param(
         2.0, 0.0, 10.0,
         "How fast the lead state's keenness for the measure shortens the deliberation (per unit of utility).",
