@@ -28,6 +28,7 @@ from ..seeds import derive_seed
 from ..simulate import BATCH_ROWS, simulate_points
 from ..statistics import STATISTICS, outcome_shares
 from ..sweep.design import latin_hypercube
+from ..terms import REASONS
 from .abc import Setup
 
 #: Seeds of the parameter sets: ``SeedSequence(seed, spawn_key=(SET_SPAWN_KEY, set))``.
@@ -45,6 +46,7 @@ class CaseRuns:
     share: np.ndarray  # (N,) the lead state's mean troop share (NaN: nothing deployed)
     members: tuple[str, ...]
     stances: np.ndarray  # (N, members, 5) stance shares, absent first
+    reasons: np.ndarray  # (N, members, len(REASONS)) shares of each dominant reason (terms.REASONS order)
 
     def stance_of(self, member: str) -> np.ndarray | None:
         return self.stances[:, self.members.index(member)] if member in self.members else None
@@ -83,13 +85,15 @@ def reduce_results(results: Sequence) -> CaseRuns:
     shares = np.array([np.nan if (s := share(r)) is None else s for r in results], dtype=float)
     codes = np.stack([r.stance + 1 for r in results])  # (n, R, members)
     stances = (codes[..., None] == np.arange(STANCE_CODES)).mean(axis=1)
-    return CaseRuns(probs, days, shares, tuple(results[0].members), stances)
+    why = np.stack([r.reason for r in results])  # (n, R, members)
+    reasons = (why[..., None] == np.arange(len(REASONS))).mean(axis=1)
+    return CaseRuns(probs, days, shares, tuple(results[0].members), stances, reasons)
 
 
 def _join(parts: Sequence[CaseRuns]) -> CaseRuns:
     return CaseRuns(np.concatenate([p.probs for p in parts]), np.concatenate([p.days for p in parts]),
                     np.concatenate([p.share for p in parts]), parts[0].members,
-                    np.concatenate([p.stances for p in parts]))
+                    np.concatenate([p.stances for p in parts]), np.concatenate([p.reasons for p in parts]))
 
 
 _TASK: dict[str, object] = {}

@@ -58,6 +58,9 @@ def format_table(report: Report) -> str:
     if report["scored_stances"]:
         lines.append(f"{'mean Brier of stances (' + str(report['scored_stances']) + ' recorded)':<66}"
                      + "".join(f" {_f(means[n]['stance_brier']):>10}" for n in MODELS))
+    label = "sources' reasons: share the model's dominant reason agrees"
+    lines.append(f"{label:<66}"
+                 + "".join(f" {_f(means[n].get('reason_agreement')):>10}" for n in MODELS))
     v = verdict(report)
     lines += ["", f"the model's mean RPS {_f(means['model']['rps'])} "
               + ("beats every baseline" if not v["does_not_beat"] else

@@ -28,6 +28,7 @@ import numpy as np
 from ..files.formats import VALIDATION_FORMAT
 from ..ladder import LEVELS, OLD_LEVELS, to_old_ladder
 from ..scenario import Case
+from ..terms import REASONS
 from . import baselines
 from .abc import Setup, Target, accept, case_distance, days_term, outcome_term, share_term, summarise
 from .prior_runs import PriorRuns, run_prior
@@ -92,11 +93,12 @@ def _model_fold(runs: PriorRuns, dist: np.ndarray, k: int, quantile: float) -> d
     run = runs.runs[k]
     days = run.days[acc.index].astype(float)
     day_weights = np.repeat(acc.weights[:, None], days.shape[1], axis=1)
-    stances = {}
-    for member in run.members:
-        shares = run.stance_of(member)
-        stances[member] = acc.weights @ shares[acc.index]
+    stances, reasons = {}, {}
+    for i, member in enumerate(run.members):
+        stances[member] = acc.weights @ run.stance_of(member)[acc.index]
+        reasons[member] = REASONS[int(np.argmax(acc.weights @ run.reasons[acc.index, i]))]
     return {"probs": acc.weights @ run.probs[acc.index], "days": (days, day_weights), "stances": stances,
+            "reasons": reasons,
             "accepted": int(len(acc.index)), "ess": round(acc.ess, 2), "epsilon": _r(acc.epsilon)}
 
 
@@ -130,7 +132,11 @@ def fold(cases: Sequence[Case], runs: dict[str, PriorRuns], dist: dict[str, np.n
             "base_rate": _days_forecast(baselines.days_base_rate(train, case), None, days_obs)}
     stances = _stance_scores(case, {**{n: f["stances"] for n, f in fitted.items()},
                                     "base_rate": baselines.stance_base_rate(train)})
+    given = {m: r.reason for m, r in case.observed.reasons.items() if r.reason is not None}
+    reasons = {n: {m: fitted[n]["reasons"].get(m) == why for m, why in sorted(given.items())
+                   if m in fitted[n]["reasons"]} for n in RULE_OF}
     return {"case": case.id, "title": case.title, "observed": observed, "observed_old": to_old_ladder(observed),
+            "reasons": reasons,
             "channel": baselines.channel(case), "days_observed": list(days_obs) if days_obs else None,
             "models": {n: _outcome_scores(probs[n], observed) for n in MODELS},
             "days": {n: days[n] for n in MODELS} if days_obs else None, "stances": stances,
@@ -158,7 +164,9 @@ def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                     "coverage": _r(np.mean([r["days"][n]["overlaps"] for r in decided])) if decided else None,
                     "coverage_midpoint": (_r(np.mean([r["days"][n]["covers_midpoint"] for r in decided]))
                                           if decided else None),
-                    "stance_brier": _mean([s.get(n) for s in stances]) if n in STANCE_MODELS else None}
+                    "stance_brier": _mean([s.get(n) for s in stances]) if n in STANCE_MODELS else None,
+                    "reason_agreement": (_mean([float(a) for r in rows for a in r["reasons"][n].values()])
+                                         if n in RULE_OF else None)}
     return {"means": means, "decided_cases": len(decided), "recorded_stances": len(recorded),
             "scored_stances": len(stances)}
 
