@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.analysis.prim import Box, describe, full_box, peel, prim, quasi_p
+from model.analysis.discover import _box_record, format_discover
+from model.analysis.prim import Box, describe, full_box, peel, prim, prune, quasi_p, quasi_p_values
 from model.cli import main
 
 
@@ -83,6 +84,124 @@ def test_quasi_p_values_tell_real_restrictions_from_chance():
     assert quasi_p(box, "x3", x, y, full) > 0.05
 
 
+def ema_quasi_p(limits: dict, initial: dict, x: dict, y: np.ndarray, h_box: int, t_box: int) -> dict:
+    """The EMA Workbench 3.0.0's quasi-p-values (``prim_util.calculate_qp`` and
+    ``scenario_discovery_util._calculate_quasip``) written out again, without pandas: for each limit that
+    differs from the initial box, that one limit set back to the initial one, the density p of that box on the
+    points x, y, and the one-sided binomial test of h_box events in t_box points against p; -1 for a limit left
+    as it was. ``limits`` and ``initial``: numeric inputs [low, high], categorical inputs a set of levels."""
+    from scipy.stats import binomtest
+
+    def inside(lims):
+        ok = np.ones(len(y), dtype=bool)
+        for name, lim in lims.items():
+            ok &= np.isin(x[name], list(lim)) if isinstance(lim, frozenset) else (x[name] >= lim[0]) & (x[name] <= lim[1])
+        return ok
+
+    def qp(temp):
+        yi = y[inside(temp)]
+        return binomtest(h_box, t_box, yi.sum() / yi.shape[0], alternative="greater").pvalue
+
+    out = {}
+    for name, lim in limits.items():
+        if isinstance(lim, frozenset):
+            out[name] = [qp({**limits, name: initial[name]}), -1]
+            continue
+        out[name] = [qp({**limits, name: [initial[name][0], lim[1]]}) if lim[0] != initial[name][0] else -1,
+                     qp({**limits, name: [lim[0], initial[name][1]]}) if lim[1] != initial[name][1] else -1]
+    return out
+
+
+def check_against_ema(b, x: dict, y: np.ndarray, remaining: np.ndarray, full) -> None:
+    """Coverage, density and mass of a box against all the points and events (EMA: ``coi / sum(y)``,
+    ``coi / n_box``, ``n_box / n``), and its quasi-p-values per limit computed on the points left when it was
+    found (EMA: ``yi_remaining``), with the initial box that of all the points (EMA: ``box_init``)."""
+    inside = b.box.contains(x) & remaining
+    n_box, coi = int(inside.sum()), int(y[inside].sum())
+    assert (b.n_points, b.n_events) == (n_box, coi)
+    assert b.coverage == pytest.approx(coi / y.sum(), abs=1e-12)
+    assert b.density == pytest.approx(coi / n_box, abs=1e-12)
+    assert b.mass == pytest.approx(n_box / len(y), abs=1e-12)
+    limits = {**{k: list(v) for k, v in b.box.numeric.items() if k in b.restricted},
+              **{k: v for k, v in b.box.categorical.items() if k in b.restricted}}
+    initial = {**{k: list(v) for k, v in full.numeric.items()}, **full.categorical}
+    expected = ema_quasi_p(limits, initial, {k: v[remaining] for k, v in x.items()}, y[remaining], coi, n_box)
+    ours = {name: [sides.get("levels", sides.get("low")), sides.get("high")] if "levels" not in sides
+            else [sides["levels"], None] for name, sides in b.quasi_p.items()}
+    assert set(ours) == set(expected)
+    for name, (lo, hi) in expected.items():
+        assert ours[name][0] == (None if lo == -1 else pytest.approx(lo, rel=1e-9)), name
+        assert ours[name][1] == (None if hi == -1 else pytest.approx(hi, rel=1e-9)), name
+
+
+def test_measures_and_quasi_p_values_as_the_ema_workbench_computes_them():
+    x, y = planted()
+    full = full_box(x, ["x1", "x2", "x3"], ["c"])
+    b = prim(x, y, ["x1", "x2", "x3"], ["c"])[0]
+    check_against_ema(b, x, y, np.ones(len(y), dtype=bool), full)
+    # by hand: 153 events in 168 points, of 245 events in 2,000 points
+    assert (b.n_events, b.n_points, int(y.sum())) == (153, 168, 245)
+    assert (b.coverage, b.density, b.mass) == (153 / 245, 153 / 168, 168 / 2000)
+    assert set(b.quasi_p) == {"x1", "x2", "c"}
+    assert b.quasi_p["x1"]["high"] is None and b.quasi_p["x2"]["low"] is None  # one-sided restrictions
+    assert all(p < 1e-10 for sides in b.quasi_p.values() for p in sides.values() if p is not None)
+
+
+def test_later_boxes_measure_mass_against_all_the_points_and_test_limits_on_the_points_left():
+    rng = np.random.default_rng(3)
+    x = {"a": rng.uniform(size=3000), "b": rng.uniform(size=3000)}
+    y = ((x["a"] <= 0.3) & (x["b"] <= 0.3)) | ((x["a"] >= 0.6) & (x["b"] >= 0.6))
+    full = full_box(x, ["a", "b"], [])
+    first, second = prim(x, y, ["a", "b"], [])
+    remaining = np.ones(3000, dtype=bool)
+    check_against_ema(first, x, y, remaining, full)
+    remaining &= ~first.box.contains(x)
+    check_against_ema(second, x, y, remaining, full)
+    # the second box's trajectory starts from the points left, as a share of all the points (EMA's mass)
+    assert second.trajectory[0].mass == pytest.approx(remaining.mean())
+    assert second.trajectory[0].coverage == pytest.approx(y[remaining].sum() / y.sum())
+    assert second.peeled.mass == pytest.approx(second.mass)  # pasting found nothing to add: the same points
+    assert first.mass + second.mass == pytest.approx((first.n_points + second.n_points) / 3000)
+
+
+def test_each_limit_of_a_two_sided_restriction_is_tested_and_pruned_on_its_own():
+    x, y = planted()
+    full = full_box(x, ["x1", "x2", "x3"], ["c"])
+    # x1 <= 0.95 is set by chance: dropping it alone changes nothing, dropping x1 >= 0.6 loses the box
+    box = Box({"x1": (0.6, 0.95), "x2": (0.0, 0.3), "x3": full.numeric["x3"]}, dict(full.categorical))
+    box.categorical["c"] = frozenset({"a", "b"})
+    qp = quasi_p_values(box, x, y, full)
+    assert qp["x1"]["low"] < 1e-10 < 0.05 < qp["x1"]["high"]
+    assert quasi_p(box, "x1", x, y, full) < 1e-10  # both limits dropped at once: the low one hides the high one
+    pruned = prune(box, x, y, full)
+    assert pruned.numeric["x1"] == (0.6, full.numeric["x1"][1])  # the low limit kept, the high one dropped
+    assert pruned.numeric["x2"] == (0.0, 0.3) and pruned.categorical["c"] == frozenset({"a", "b"})
+
+
+def below_floor_data():
+    """Events with probability 0.78 where x1 >= 0.5, 0.1 elsewhere: the peeled box reaches density 0.8 only
+    with limits on x2 and an upper limit on x1 that pruning drops."""
+    rng = np.random.default_rng(3)
+    x = {"x1": rng.uniform(size=300), "x2": rng.uniform(size=300)}
+    return x, np.where(x["x1"] >= 0.5, rng.uniform(size=300) < 0.78, rng.uniform(size=300) < 0.1)
+
+
+def test_a_box_below_the_density_floor_after_pruning_is_flagged():
+    x, y = below_floor_data()
+    b = prim(x, y, ["x1", "x2"], [], min_density=0.8)[0]
+    assert b.peeled.density >= 0.8 > b.density
+    assert b.below_min_density and b.rule == "x1 at least 0.513"
+    report = {"results": "r", "event": "y", "points": 300, "events": int(y.sum()), "base_density": float(y.mean()),
+              "dimensions": {"numeric": ["x1", "x2"], "categorical": []},
+              "settings": {"min_density": 0.8, "pasting": True}, "boxes": [_box_record(b)]}
+    assert report["boxes"][0]["below_min_density"] is True
+    text = format_discover(report)
+    assert "BELOW THE DENSITY FLOOR: density 0.778 < --min-density 0.8 after pruning" in text
+    assert "quasi-p per limit: x1 >= 0.513 p=" in text
+    # a box that keeps the floor is not flagged
+    assert not prim(*planted(), ["x1", "x2", "x3"], ["c"])[0].below_min_density
+
+
 def test_rules_read_as_text():
     full = Box({"influence": (0.0, 1.0), "w_legal": (0.0, 6.0)},
                {"request.framing": frozenset({"external", "internal"}), "rule": frozenset({"a", "b", "c"})})
@@ -122,6 +241,10 @@ def test_discover_reads_a_sweep_and_writes_rules(sweep_dir: Path, capsys):
     out = sweep_dir / "discover"
     report = json.loads((out / "prim.json").read_text())
     box = report["boxes"][0]
+    # every limit with its quasi-p-value, in prim.json and in the output
+    assert set(box["quasi_p"]) == set(box["restricted"]) and box["below_min_density"] is False
+    assert box["quasi_p"]["threat_scale"]["high"] is None and box["quasi_p"]["threat_scale"]["low"] < 0.05
+    assert "quasi-p per limit: threat_scale >= " in text
     # a deployment in June 2010 needs much stronger threat perceptions and a mandate: no legal cost at all
     # (issue 12: the external framing is no longer a box of its own, see the test below)
     assert box["rule"] == "threat_scale at least 1.75 and w_legal at most 0.5"

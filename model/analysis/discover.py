@@ -77,6 +77,7 @@ def _box_record(b: Any) -> dict[str, Any]:
         "events": b.n_events, "restricted": b.restricted,
         "limits": {**{k: list(v) for k, v in b.box.numeric.items() if k in b.restricted},
                    **{k: sorted(map(str, v)) for k, v in b.box.categorical.items() if k in b.restricted}},
+        "quasi_p": b.quasi_p, "below_min_density": b.below_min_density,
         "selected": b.selected,
         "peeled": {"coverage": b.peeled.coverage, "density": b.peeled.density, "mass": b.peeled.mass,
                    "restricted": b.peeled.restricted},
@@ -112,7 +113,7 @@ def discover(results: Path, outcome: str = "p_deployment", threshold: float = 0.
         "events": int(event.sum()), "base_density": float(event.mean()), "scenario": scenario,
         "dimensions": {"numeric": numeric, "categorical": categorical},
         "settings": {"alpha": alpha, "mass_min": 0.05, "min_density": min_density, "max_boxes": max_boxes,
-                     "objective": "lenient1", "pasting": pasting},
+                     "objective": "lenient1", "pasting": pasting, "significance": 0.05, "min_coverage": 0.05},
         "boxes": [_box_record(b) for b in boxes],
     }
     files = {"prim.json": json.dumps(report, indent=2, default=jsonable) + "\n",
@@ -123,8 +124,32 @@ def discover(results: Path, outcome: str = "p_deployment", threshold: float = 0.
     return report, written
 
 
+def _limit_text(name: str, side: str, limits: Any) -> str:
+    if side == "levels":
+        return f"{name} in {{{', '.join(limits)}}}"
+    lo, hi = limits
+    return f"{name} >= {lo:.3g}" if side == "low" else f"{name} <= {hi:.3g}"
+
+
+def format_quasi_p(b: dict[str, Any]) -> str:
+    """The quasi-p-value of each limit of a box record, one limit at a time: "x1 >= 0.6 p=1e-40, ..."."""
+    parts = [f"{_limit_text(name, side, b['limits'][name])} p={p:.2g}"
+             for name, sides in b["quasi_p"].items() for side, p in sides.items() if p is not None]
+    return ", ".join(parts) if parts else "(no limit)"
+
+
+def _density_note(b: dict[str, Any], floor: float) -> str | None:
+    if b["peeled"]["density"] < floor:
+        return (f"  (no box on the peeling trajectory reaches density {floor:g}: this is the best trade-off, the "
+                "largest coverage x density)")
+    if b["below_min_density"]:
+        return (f"  BELOW THE DENSITY FLOOR: density {b['density']:.3f} < --min-density {floor:g} after pruning "
+                f"(the peeled box had {b['peeled']['density']:.3f}): limits without support were dropped")
+    return None
+
+
 def format_discover(report: dict[str, Any]) -> str:
-    """The boxes as rules with their coverage, density and peeling step."""
+    """The boxes as rules with their coverage, density, mass, quasi-p-values and peeling step."""
     dims = report["dimensions"]
     settings = report["settings"]
     lines = [f"Scenario discovery (PRIM) on {report['results']}: event {report['event']}",
@@ -134,13 +159,14 @@ def format_discover(report: dict[str, Any]) -> str:
         lines.append("no box: the event never happens at these points")
     for k, b in enumerate(report["boxes"], 1):
         lines.append(f"\nbox {k}: {b['rule']}")
-        if b["peeled"]["density"] < settings["min_density"]:
-            lines.append(f"  (no box on the peeling trajectory reaches density {settings['min_density']:g}: this is "
-                         "the best trade-off, the largest coverage x density)")
+        note = _density_note(b, settings["min_density"])
+        if note:
+            lines.append(note)
         lines.append(f"  coverage {b['coverage']:.3f}  density {b['density']:.3f}  mass {b['mass']:.3f}  "
                      f"({b['events']:,} events in {b['points']:,} points)")
+        lines.append(f"  quasi-p per limit: {format_quasi_p(b)}")
         p = b["peeled"]
         lines.append(f"  peeling step {b['selected']} of {len(b['trajectory']) - 1}: coverage {p['coverage']:.3f}, "
-                     f"density {p['density']:.3f}, {p['restricted']} restricted; then pruned to "
-                     f"{len(b['restricted'])} restrictions" + ("" if not settings["pasting"] else " and pasted"))
+                     f"density {p['density']:.3f}, mass {p['mass']:.3f}, {p['restricted']} restricted; then pruned "
+                     f"to {len(b['restricted'])} restrictions" + ("" if not settings["pasting"] else " and pasted"))
     return "\n".join(lines)

@@ -95,6 +95,10 @@ class PrimBox:
     trajectory: list[TrajectoryPoint] = field(default_factory=list)  # coverage: share of all the events
     selected: int = 0  # index of the selected box in the trajectory (before pruning and pasting)
     rule: str = ""
+    # per restricted input, the quasi-p-value of each of its limits: numeric {"low": p, "high": p} (None for a
+    # side left at the data's limit), categorical {"levels": p}; tested on the points the box was found on
+    quasi_p: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    below_min_density: bool = False  # the final box (after pruning and pasting) is below the density floor
 
     @property
     def peeled(self) -> TrajectoryPoint:
@@ -145,12 +149,15 @@ def _candidates(box: Box, x: Mapping[str, np.ndarray], inside: np.ndarray, alpha
 
 def peel(x: Mapping[str, np.ndarray], y: np.ndarray, numeric: list[str], categorical: list[str],
          alpha: float = 0.05, mass_min: float = 0.05, objective: str = "lenient1",
-         start: Box | None = None) -> list[TrajectoryPoint]:
-    """The peeling trajectory from ``start`` (default: the box of all points)."""
+         start: Box | None = None, n_all: int | None = None, events_all: int | None = None) -> list[TrajectoryPoint]:
+    """The peeling trajectory from ``start`` (default: the box of all points). When ``x`` holds only the points
+    left by earlier boxes, ``n_all`` and ``events_all`` (the number of all points and of all the events) make
+    mass, ``mass_min`` and coverage shares of all the points and events, as in the EMA Workbench."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective {objective!r} (allowed: {', '.join(OBJECTIVES)})")
     y = np.asarray(y, dtype=bool)
-    n, total = len(y), int(y.sum())
+    n = n_all if n_all is not None else len(y)
+    total = events_all if events_all is not None else int(y.sum())
     full = full_box(x, numeric, categorical)
     box = start.copy() if start is not None else full.copy()
     inside = box.contains(x)
@@ -207,18 +214,29 @@ def paste(box: Box, x: Mapping[str, np.ndarray], y: np.ndarray, full: Box, alpha
         inside = box.contains(x)
 
 
-def quasi_p(box: Box, name: str, x: Mapping[str, np.ndarray], y: np.ndarray, full: Box) -> float:
-    """The quasi-p-value of one restriction (Bryant & Lempert 2010): a one-sided binomial test of whether
-    the box's density exceeds the density of the same box with that restriction dropped."""
+def _without(box: Box, name: str, full: Box, side: str | None = None) -> Box:
+    """``box`` with the restriction on ``name`` dropped: both limits (``side`` None), or only the ``"low"`` or
+    the ``"high"`` one of a numeric input (set back to ``full``'s)."""
+    wider = box.copy()
+    if name in wider.categorical:
+        wider.categorical[name] = full.categorical[name]
+    elif side is None:
+        wider.numeric[name] = full.numeric[name]
+    else:
+        (lo, hi), (flo, fhi) = box.numeric[name], full.numeric[name]
+        wider.numeric[name] = (flo, hi) if side == "low" else (lo, fhi)
+    return wider
+
+
+def quasi_p(box: Box, name: str, x: Mapping[str, np.ndarray], y: np.ndarray, full: Box,
+            side: str | None = None) -> float:
+    """The quasi-p-value of a restriction (Bryant & Lempert 2010), as the EMA Workbench computes it: a
+    one-sided binomial test of the box's events among its points against the density of the same box with
+    the restriction dropped (with ``side`` "low" or "high": only that limit of a numeric input)."""
     from scipy.stats import binomtest
 
     inside = box.contains(x)
-    wider = box.copy()
-    if name in wider.numeric:
-        wider.numeric[name] = full.numeric[name]
-    else:
-        wider.categorical[name] = full.categorical[name]
-    win = wider.contains(x)
+    win = _without(box, name, full, side).contains(x)
     k, n = int(y[inside].sum()), int(inside.sum())
     if n == 0 or not win.any():
         return 1.0
@@ -228,23 +246,45 @@ def quasi_p(box: Box, name: str, x: Mapping[str, np.ndarray], y: np.ndarray, ful
     return float(binomtest(k, n, p0, alternative="greater").pvalue)
 
 
+def limits(box: Box, full: Box) -> list[tuple[str, str]]:
+    """The limits of ``box`` narrower than ``full``'s, each on its own: (input, "low"), (input, "high") for a
+    numeric input, (input, "levels") for a categorical one."""
+    out = []
+    for name in box.restricted(full):
+        if name in box.categorical:
+            out.append((name, "levels"))
+            continue
+        (lo, hi), (flo, fhi) = box.numeric[name], full.numeric[name]
+        out += [(name, "low")] * (lo > flo) + [(name, "high")] * (hi < fhi)
+    return out
+
+
+def quasi_p_values(box: Box, x: Mapping[str, np.ndarray], y: np.ndarray, full: Box) -> dict[str, dict[str, float | None]]:
+    """The quasi-p-value of every limit of ``box`` (EMA's ``p_values``): numeric inputs {"low": p, "high": p}
+    with None for a side at the data's limit (EMA: -1), categorical inputs {"levels": p}."""
+    y = np.asarray(y, dtype=bool)
+    out: dict[str, dict[str, float | None]] = {}
+    for name, side in limits(box, full):
+        entry = out.setdefault(name, {} if side == "levels" else {"low": None, "high": None})
+        entry[side] = quasi_p(box, name, x, y, full, None if side == "levels" else side)
+    return out
+
+
 def prune(box: Box, x: Mapping[str, np.ndarray], y: np.ndarray, full: Box, significance: float = 0.05) -> Box:
-    """Drop, one at a time, the least significant restriction while its quasi-p-value exceeds ``significance``:
-    limits that peeling set by chance, which the data do not support."""
+    """Drop, one at a time, the least significant limit while its quasi-p-value exceeds ``significance``:
+    limits that peeling set by chance, which the data do not support. Each limit of a two-sided numeric
+    restriction is tested, and dropped, on its own."""
     y = np.asarray(y, dtype=bool)
     box = box.copy()
     while True:
-        restricted = box.restricted(full)
-        if not restricted:
+        candidates = limits(box, full)
+        if not candidates:
             return box
-        qp = {name: quasi_p(box, name, x, y, full) for name in restricted}
-        worst = max(restricted, key=lambda n: (qp[n], n))
+        qp = {lim: quasi_p(box, lim[0], x, y, full, None if lim[1] == "levels" else lim[1]) for lim in candidates}
+        worst = max(candidates, key=lambda lim: (qp[lim], lim))
         if qp[worst] <= significance:
             return box
-        if worst in box.numeric:
-            box.numeric[worst] = full.numeric[worst]
-        else:
-            box.categorical[worst] = full.categorical[worst]
+        box = _without(box, worst[0], full, None if worst[1] == "levels" else worst[1])
 
 
 def select(trajectory: list[TrajectoryPoint], min_density: float) -> int:
@@ -254,48 +294,56 @@ def select(trajectory: list[TrajectoryPoint], min_density: float) -> int:
     return max(ok, key=lambda i: (trajectory[i].coverage * trajectory[i].density, trajectory[i].density))
 
 
+def _restate(chosen: Box, full: Box) -> Box:
+    """The limits of a box found on the points left by earlier boxes, stated against all the points: a limit
+    that the full data never reaches is no limit."""
+    stated = chosen.copy()
+    for name, (lo, hi) in stated.numeric.items():
+        flo, fhi = full.numeric[name]
+        stated.numeric[name] = (lo if lo > flo else flo, hi if hi < fhi else fhi)
+    for name, levels in stated.categorical.items():
+        if levels >= full.categorical[name]:
+            stated.categorical[name] = full.categorical[name]
+    return stated
+
+
 def prim(x: Mapping[str, np.ndarray], y: np.ndarray, numeric: list[str], categorical: list[str], *,
          alpha: float = 0.05, mass_min: float = 0.05, min_density: float = 0.8, max_boxes: int = 3,
          min_coverage: float = 0.05, objective: str = "lenient1", pasting: bool = True,
          significance: float | None = 0.05) -> list[PrimBox]:
-    """Boxes by PRIM with covering: each box is found on the points not in an earlier one."""
+    """Boxes by PRIM with covering: each box is found on the points not in an earlier one. Coverage, mass
+    and ``mass_min`` are shares of all the points and events; density and the quasi-p-values are computed on
+    the points the box was found on. The first box is always reported (``below_min_density`` says when it
+    ends below the floor); a later box below the floor, or covering less than ``min_coverage``, ends covering."""
     x = {k: np.asarray(v) for k, v in x.items()}
     y = np.asarray(y, dtype=bool)
-    total = int(y.sum())
+    n, total = len(y), int(y.sum())
     full = full_box(x, numeric, categorical)
-    remaining = np.ones(len(y), dtype=bool)
+    remaining = np.ones(n, dtype=bool)
     boxes: list[PrimBox] = []
     while len(boxes) < max_boxes and y[remaining].any():
         xs = {k: v[remaining] for k, v in x.items()}
         ys = y[remaining]
-        traj = peel(xs, ys, numeric, categorical, alpha, mass_min, objective, start=full_box(xs, numeric, categorical))
-        share = ys.sum() / total  # state coverage as a share of all the events, not of those left by earlier boxes
-        for point in traj:
-            point.coverage *= share
+        full_rest = full_box(xs, numeric, categorical)
+        traj = peel(xs, ys, numeric, categorical, alpha, mass_min, objective, start=full_rest, n_all=n,
+                    events_all=total)
         idx = select(traj, min_density)
         chosen = traj[idx].box
-        full_rest = full_box(xs, numeric, categorical)
         if significance is not None:
             chosen = prune(chosen, xs, ys, full_rest, significance)
         if pasting:
             chosen = paste(chosen, xs, ys, full_rest, alpha)
         inside_rest = chosen.contains(xs)
-        cov, dens, mass = _stats(inside_rest, ys, int(ys.sum()), len(ys))
-        if boxes and (dens < min_density or cov < min_coverage):
+        cov, dens, mass = _stats(inside_rest, ys, total, n)
+        if boxes and (dens < min_density - 1e-12 or cov < min_coverage):
             break
-        # Restate the limits against the whole data: a limit that the full data never reaches is no limit.
-        stated = chosen.copy()
-        for name, (lo, hi) in stated.numeric.items():
-            flo, fhi = full.numeric[name]
-            stated.numeric[name] = (lo if lo > flo else flo, hi if hi < fhi else fhi)
-        for name, levels in stated.categorical.items():
-            if levels >= full.categorical[name]:
-                stated.categorical[name] = full.categorical[name]
-        inside_all = np.zeros(len(y), dtype=bool)
+        stated = _restate(chosen, full)
+        inside_all = np.zeros(n, dtype=bool)
         inside_all[np.flatnonzero(remaining)[inside_rest]] = True
-        pb = PrimBox(box=stated, coverage=float(y[inside_all].sum() / total) if total else 0.0, density=float(dens),
-                     mass=float(inside_all.mean()), n_points=int(inside_all.sum()), n_events=int(y[inside_all].sum()),
-                     restricted=stated.restricted(full), trajectory=traj, selected=idx)
+        pb = PrimBox(box=stated, coverage=float(cov), density=float(dens), mass=float(mass),
+                     n_points=int(inside_all.sum()), n_events=int(y[inside_all].sum()),
+                     restricted=stated.restricted(full), trajectory=traj, selected=idx,
+                     quasi_p=quasi_p_values(stated, xs, ys, full), below_min_density=bool(dens < min_density - 1e-12))
         pb.rule = describe(pb.box, full)
         boxes.append(pb)
         remaining &= ~inside_all
