@@ -147,6 +147,30 @@ def test_measures_and_quasi_p_values_as_the_ema_workbench_computes_them():
     assert all(p < 1e-10 for sides in b.quasi_p.values() for p in sides.values() if p is not None)
 
 
+def test_the_differences_from_the_ema_workbench_that_remain():
+    """docs/analysis.md, "Differences from the EMA Workbench": limits at a point of the box, not at a midpoint;
+    peeling on through a step that lowers the density; selection, pruning and covering automatic."""
+    x, y = planted()
+    b = prim(x, y, ["x1", "x2", "x3"], ["c"])[0]
+    inside = b.box.contains(x)
+    # a limit is the last value inside the box (EMA: halfway to the next value outside, the same points)
+    assert b.box.numeric["x1"][0] == x["x1"][inside].min() and b.box.numeric["x2"][1] == x["x2"][inside].max()
+    # peeling goes on after its density stops rising (EMA stops at the first step where no peel raises it)
+    traj = peel(x, y, ["x1", "x2", "x3"], ["c"])
+    density = [p.density for p in traj]
+    first_fall = next(i for i in range(1, len(traj)) if density[i] <= density[i - 1])
+    assert (len(traj) - 1, first_fall - 1, b.selected) == (50, 45, 41)  # EMA's trajectory: steps 0 to 45
+    # on two opposite corners the second peel already lowers the density: EMA's first box would be step 1,
+    # nearly the whole space; going on finds both corners (test_covering_finds_two_separate_boxes)
+    rng = np.random.default_rng(3)
+    xc = {"a": rng.uniform(size=3000), "b": rng.uniform(size=3000)}
+    yc = ((xc["a"] <= 0.3) & (xc["b"] <= 0.3)) | ((xc["a"] >= 0.6) & (xc["b"] >= 0.6))
+    corners = peel(xc, yc, ["a", "b"], [])
+    assert corners[1].density > corners[0].density > corners[2].density
+    # the selected box, pruned and pasted, not the last one on the trajectory (EMA: the analyst selects)
+    assert b.selected < len(b.trajectory) - 1
+
+
 def test_later_boxes_measure_mass_against_all_the_points_and_test_limits_on_the_points_left():
     rng = np.random.default_rng(3)
     x = {"a": rng.uniform(size=3000), "b": rng.uniform(size=3000)}

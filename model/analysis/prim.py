@@ -12,27 +12,30 @@ numeric input, cut the ``alpha`` quantile of the points in the box off its lower
 ties leave nothing to cut, the lowest or highest value present is removed); for a categorical input,
 remove one of the levels still in the box. Keep the peel with the best objective (``lenient1``, the
 EMA Workbench's default: the gain in density per unit of mass removed; or ``original``, Friedman and
-Fisher's largest density), and go on while the box holds at least ``mass_min`` of the points. The boxes
-visited form the *peeling trajectory*, a trade-off between coverage and density.
+Fisher's largest density), and go on while the box holds at least ``mass_min`` of all the points and its
+density is below 1, also through a step where the best peel lowers the density. The boxes visited form
+the *peeling trajectory*, a trade-off between coverage and density.
 
-**Pruning** (default on): restrictions that peeling set by chance are dropped, one at a time, while the
-least significant one has a quasi-p-value above ``significance`` (0.05): a one-sided binomial test of
-whether the box's density exceeds that of the box without the restriction (Bryant & Lempert 2010; the
-EMA Workbench reports the same statistic).
+**Pruning** (default on): limits that peeling set by chance are dropped, one at a time, while the least
+significant one has a quasi-p-value above ``significance`` (0.05). The quasi-p-value of a limit is the one
+the EMA Workbench reports (Bryant & Lempert 2010): a one-sided binomial test of the box's events among its
+points against the density of the box with that limit set back to the data's; each limit of a two-sided
+numeric restriction is tested, and dropped, on its own.
 
 **Pasting** (optional, default on): from the selected box, widen numeric limits again by ``alpha`` of the
 box's points while that raises the density.
 
 **Selection.** From the trajectory, the box with the largest coverage x density (the knee of the
 trade-off) among those with density at least ``min_density`` (among all boxes when none reaches it: the
-report then says so). **Covering**: the points of a
-selected box are then removed and PRIM runs again on the rest, for up to ``max_boxes`` boxes, while the
-new box's density reaches ``min_density`` and it covers at least ``min_coverage`` of the events.
+report then says so). Pruning can take the selected box below ``min_density``: the first box is still
+reported, with ``below_min_density`` set. **Covering**: the points of a selected box are then removed and
+PRIM runs again on the rest, for up to ``max_boxes`` boxes, while the new box's density (after pruning and
+pasting) reaches ``min_density`` and it covers at least ``min_coverage`` of the events.
 
-**Measures.** Coverage: the share of all the events that fall in the box (also along the trajectories of
-later boxes, found on the points left).
-Density: the share of the points in the box where the event happens. Mass: the share of points in it.
-Restricted dimensions: inputs whose limits are narrower than the data's.
+**Measures**, as the EMA Workbench's: coverage, the share of all the events that fall in the box; density,
+the share of the box's points where the event happens; mass, the share of all the points in the box (for
+later boxes too, and along their trajectories). The quasi-p-values of a later box are computed on the
+points left when it was found. Restricted dimensions: inputs whose limits are narrower than the data's.
 """
 
 from __future__ import annotations
