@@ -171,6 +171,21 @@ def test_the_differences_from_the_ema_workbench_that_remain():
     assert b.selected < len(b.trajectory) - 1
 
 
+def test_ties_between_peels_go_to_the_first_tried_not_to_the_fewest_restrictions():
+    """A grid symmetric in a and b, the box already restricted on b: cutting a >= 1 or b >= 1 gives the same
+    density; this keeps the first tried (a), EMA the one leaving fewer inputs restricted (b)."""
+    g = np.arange(10.0)
+    a, b = (v.ravel() for v in np.meshgrid(g, g))
+    x = {"a": np.r_[a, np.zeros(5)], "b": np.r_[b, np.full(5, 100.0)]}  # five points beyond the box on b
+    y = (x["a"] + x["b"] >= 9) & (x["b"] < 100)
+    full = full_box(x, ["a", "b"], [])
+    start = Box({"a": full.numeric["a"], "b": (0.0, 9.0)}, {})
+    step = peel(x, y, ["a", "b"], [], start=start)[1]
+    other = Box({"a": full.numeric["a"], "b": (1.0, 9.0)}, {})
+    assert y[other.contains(x)].mean() == step.density == 0.6 and other.contains(x).sum() == step.box.contains(x).sum()
+    assert step.box.numeric["a"] == (1.0, 9.0) and step.restricted == 2  # EMA: b >= 1, 1 restricted
+
+
 def test_later_boxes_measure_mass_against_all_the_points_and_test_limits_on_the_points_left():
     rng = np.random.default_rng(3)
     x = {"a": rng.uniform(size=3000), "b": rng.uniform(size=3000)}
@@ -186,6 +201,41 @@ def test_later_boxes_measure_mass_against_all_the_points_and_test_limits_on_the_
     assert second.trajectory[0].coverage == pytest.approx(y[remaining].sum() / y.sum())
     assert second.peeled.mass == pytest.approx(second.mass)  # pasting found nothing to add: the same points
     assert first.mass + second.mass == pytest.approx((first.n_points + second.n_points) / 3000)
+
+
+def test_a_later_box_states_the_limits_that_earlier_boxes_set_with_a_high_quasi_p_value():
+    """The second box is found on the points the first left (a < 0.699): stated against all the points it
+    reads "a at most 0.698", a limit no peel set; on the points left dropping it changes nothing, so its
+    quasi-p-value is that of the box's density against itself (EMA shows no such limit)."""
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(7)
+    x = {"a": rng.uniform(size=2000), "b": rng.uniform(size=2000)}
+    y = (x["a"] >= 0.7) | (x["b"] <= 0.2)
+    first, second = prim(x, y, ["a", "b"], [])
+    assert first.rule == "a at least 0.699"
+    assert second.rule == "a at most 0.698 and b from 0.00117 to 0.201"  # b's lowest point is in the first box
+    check_against_ema(second, x, y, ~first.box.contains(x), full_box(x, ["a", "b"], []))
+    same = binomtest(second.n_events, second.n_points, second.density, alternative="greater").pvalue
+    assert second.quasi_p["a"]["high"] == pytest.approx(same) and second.quasi_p["b"]["low"] == pytest.approx(same)
+    assert same > 0.5 and second.quasi_p["b"]["high"] < 1e-100
+
+
+def test_pasting_widens_numeric_limits_only():
+    """Adding level b to "c is a" would raise the density (EMA's pasting would add it); this pastes numeric
+    limits only, here x1 back to its pruned-away part, and leaves c as it is."""
+    from model.analysis.prim import paste
+
+    rng = np.random.default_rng(11)
+    x = {"x1": rng.uniform(size=2000), "c": rng.choice(np.array(["a", "b", "c"], dtype=object), size=2000)}
+    y = (x["x1"] >= 0.5) & ((x["c"] == "b") | ((x["c"] == "a") & (rng.uniform(size=2000) < 0.8)))
+    full = full_box(x, ["x1"], ["c"])
+    box = Box({"x1": (0.6, full.numeric["x1"][1])}, {"c": frozenset({"a"})})
+    wider = box.copy()
+    wider.categorical["c"] = frozenset({"a", "b"})
+    assert y[wider.contains(x)].mean() > y[box.contains(x)].mean()
+    pasted = paste(box, x, y, full)
+    assert pasted.categorical["c"] == frozenset({"a"}) and pasted.numeric["x1"][0] < 0.6
 
 
 def test_each_limit_of_a_two_sided_restriction_is_tested_and_pruned_on_its_own():
