@@ -16,8 +16,8 @@ def cli_parse(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "discover", help=HELP["discover"],
         description="Find boxes of the sweep's factors in which the event (OUTCOME >= THRESHOLD at a point) is "
-                    "frequent; print them as rules with coverage and density; write prim.json and the peeling "
-                    "trade-off plot.")
+                    "frequent; print them as rules with coverage, density, mass and the quasi-p-value of each limit; "
+                    "write prim.json and the peeling trade-off plot.")
     p.add_argument("results", type=Path, help="a folder written by 'csto-sim sweep'")
     p.add_argument("--outcome", choices=OUTCOME_COLUMNS, default="p_deployment",
                    help="the column defining the event (default p_deployment)")
@@ -29,7 +29,8 @@ def cli_parse(subparsers: Any) -> None:
     p.add_argument("--alpha", type=options.fraction(0.0, 0.5, open_low=True), default=0.05,
                    help="share of the box's points peeled per step (default 0.05)")
     p.add_argument("--min-density", type=options.fraction(0.0, 1.0), default=0.8,
-                   help="density a selected box must reach (default 0.8)")
+                   help="density a selected box must reach (default 0.8); a first box that pruning takes below "
+                        "it is flagged, a later one is not reported")
     p.add_argument("--max-boxes", type=options.whole(1, 20), default=3, help="boxes found by covering (default 3)")
     p.add_argument("--no-paste", action="store_true", help="do not paste after peeling")
     options.add_out(p, "output folder (default: RESULTS/discover)")
