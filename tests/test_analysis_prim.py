@@ -145,6 +145,13 @@ def test_measures_and_quasi_p_values_as_the_ema_workbench_computes_them():
     assert set(b.quasi_p) == {"x1", "x2", "c"}
     assert b.quasi_p["x1"]["high"] is None and b.quasi_p["x2"]["low"] is None  # one-sided restrictions
     assert all(p < 1e-10 for sides in b.quasi_p.values() for p in sides.values() if p is not None)
+    # what the EMA Workbench 3.0.0 itself gives on these data at the same step 41 (``Prim(x, y).find_box()``,
+    # ``peeling_trajectory.loc[41]`` and ``p_values[41]``): mass 0.084, n 168, k 153, and
+    # {'x1': [1.2110504580486027e-41, -1], 'x2': [-1, 6.978432506061262e-59], 'c': [9.779080808846659e-18, -1]}
+    assert b.selected == 41 and b.mass == 0.084
+    assert b.quasi_p["x1"]["low"] == pytest.approx(1.2110504580486027e-41, rel=1e-9)
+    assert b.quasi_p["x2"]["high"] == pytest.approx(6.978432506061262e-59, rel=1e-9)
+    assert b.quasi_p["c"]["levels"] == pytest.approx(9.779080808846659e-18, rel=1e-9)
 
 
 def test_the_differences_from_the_ema_workbench_that_remain():
@@ -159,14 +166,18 @@ def test_the_differences_from_the_ema_workbench_that_remain():
     traj = peel(x, y, ["x1", "x2", "x3"], ["c"])
     density = [p.density for p in traj]
     first_fall = next(i for i in range(1, len(traj)) if density[i] <= density[i - 1])
-    assert (len(traj) - 1, first_fall - 1, b.selected) == (50, 45, 41)  # EMA's trajectory: steps 0 to 45
-    # on two opposite corners the second peel already lowers the density: EMA's first box would be step 1,
-    # nearly the whole space; going on finds both corners (test_covering_finds_two_separate_boxes)
+    # EMA 3.0.0 on these data: peels to step 45 (density 0.9556), then pastes steps 46 to 50
+    assert (len(traj) - 1, first_fall - 1, b.selected) == (50, 45, 41)
+    assert round(density[45], 4) == 0.9556
+    # on two opposite corners the second peel already lowers the density: EMA's first box is step 1, 95% of
+    # the space (3.0.0: coverage 0.955, density 0.2593), its second the 5% left; going on finds both corners
+    # (test_covering_finds_two_separate_boxes)
     rng = np.random.default_rng(3)
     xc = {"a": rng.uniform(size=3000), "b": rng.uniform(size=3000)}
     yc = ((xc["a"] <= 0.3) & (xc["b"] <= 0.3)) | ((xc["a"] >= 0.6) & (xc["b"] >= 0.6))
     corners = peel(xc, yc, ["a", "b"], [])
     assert corners[1].density > corners[0].density > corners[2].density
+    assert (round(corners[1].coverage, 3), round(corners[1].density, 4), corners[1].mass) == (0.955, 0.2593, 0.95)
     # the selected box, pruned and pasted, not the last one on the trajectory (EMA: the analyst selects)
     assert b.selected < len(b.trajectory) - 1
 
