@@ -331,9 +331,10 @@ def test_discover_reads_a_sweep_and_writes_rules(sweep_dir: Path, capsys):
     assert box["quasi_p"]["threat_scale"]["high"] is None and box["quasi_p"]["threat_scale"]["low"] < 0.05
     assert "quasi-p per limit: threat_scale >= " in text
     # a deployment in June 2010 needs much stronger threat perceptions and a mandate: no legal cost at all
-    # (issue 12: the external framing is no longer a box of its own, see the test below)
-    assert box["rule"] == "threat_scale at least 1.75 and w_legal at most 0.5"
-    assert box["density"] > 0.75 and box["coverage"] > 0.7
+    # (issue 12: the external framing is no longer a box of its own, see the test below): at 40 replications a
+    # point, 10 of the 18 points with the event, all of them events (docs/analysis.md: the same at 1,000)
+    assert box["rule"] == "threat_scale at least 2 and w_legal at most 0"
+    assert box["density"] == 1.0 and box["coverage"] > 0.5
     assert box["restricted"] == ["threat_scale", "w_legal"]
     assert (out / "prim-trajectory.png").is_file() and (out / "manifest.json").is_file()
     assert main(["discover", str(sweep_dir), "--json", "--threshold", "0.9", "--out", str(sweep_dir / "d2")]) == 0
