@@ -332,7 +332,7 @@ def test_discover_reads_a_sweep_and_writes_rules(sweep_dir: Path, capsys):
     assert "quasi-p per limit: threat_scale >= " in text
     # a deployment in June 2010 needs much stronger threat perceptions and a mandate: no legal cost at all
     # (issue 12: the external framing is no longer a box of its own, see the test below): at 40 replications a
-    # point, 10 of the 18 points with the event, all of them events (docs/analysis.md: the same at 1,000)
+    # point, 10 points, all with the event, of the 18 with it (docs/analysis.md: the same box at 1,000)
     assert box["rule"] == "threat_scale at least 2 and w_legal at most 0"
     assert box["density"] == 1.0 and box["coverage"] > 0.5
     assert box["restricted"] == ["threat_scale", "w_legal"]
