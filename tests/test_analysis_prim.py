@@ -123,9 +123,11 @@ def test_discover_reads_a_sweep_and_writes_rules(sweep_dir: Path, capsys):
     report = json.loads((out / "prim.json").read_text())
     box = report["boxes"][0]
     # a deployment in June 2010 needs much stronger threat perceptions and a mandate: no legal cost at all
-    # (issue 12: the external framing is no longer a box of its own, see the test below)
-    assert box["rule"] == "threat_scale at least 1.75 and w_legal at most 0.5"
-    assert box["density"] > 0.75 and box["coverage"] > 0.7
+    # (issue 12: the external framing is no longer a box of its own, see the test below; the case's alternative
+    # coding of a bilateral request only (weight 0.35) tables nothing, so the box is narrower than it was,
+    # 'threat_scale at least 1.75 and w_legal at most 0.5')
+    assert box["rule"] == "threat_scale at least 2 and w_legal at most 0"
+    assert box["density"] > 0.75 and box["coverage"] > 0.5  # 1.0 and 0.56 (was 0.83 and 0.87)
     assert box["restricted"] == ["threat_scale", "w_legal"]
     assert (out / "prim-trajectory.png").is_file() and (out / "manifest.json").is_file()
     assert main(["discover", str(sweep_dir), "--json", "--threshold", "0.9", "--out", str(sweep_dir / "d2")]) == 0
