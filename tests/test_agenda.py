@@ -112,38 +112,49 @@ def test_what_reaches_the_table(level, requested, to_organisation, clash, conven
 
 # --- session_days --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("keen", "wait", "regular", "params", "expected"), [
-    # extraordinary: base_days * exp(-urgency * keen), whatever the calendar (base_days 4, urgency 2)
-    (1.0, 0.9, 365.0, {}, 4.0 * np.exp(-2.0)),
-    (0.5, 0.0, 365.0, {}, 4.0 * np.exp(-1.0)),
-    (0.01, 0.5, 30.0, {}, 4.0 * np.exp(-0.02)),  # barely keen: still an extraordinary session
-    (1.0, 0.5, 365.0, {"urgency": 0.0}, 4.0),
-    (1.0, 0.5, 365.0, {"base_days": 10.0, "urgency": 1.0}, 10.0 / np.e),
-    # not keen (0 included): the next regular session, wait of its interval away
-    (0.0, 0.5, 365.0, {}, 4.0 + 182.5),
-    (-1.0, 0.0, 365.0, {}, 4.0),
-    (-0.3, 0.25, 30.0, {}, 4.0 + 7.5),
-    (-0.3, 0.25, 30.0, {"base_days": 1.0}, 1.0 + 7.5),
-    (-0.01, 0.999, 1.0, {}, 4.999),
+@pytest.mark.parametrize(("keen", "called", "wait", "regular", "params", "expected"), [
+    # called, the lead state or the chair keen: base_days * exp(-urgency * keen), whatever the calendar
+    # (base_days 4, urgency 2)
+    (1.0, True, 0.9, 365.0, {}, 4.0 * np.exp(-2.0)),
+    (0.5, True, 0.0, 365.0, {}, 4.0 * np.exp(-1.0)),
+    (0.01, True, 0.5, 30.0, {}, 4.0 * np.exp(-0.02)),  # barely keen: still an extraordinary session
+    (1.0, True, 0.5, 365.0, {"urgency": 0.0}, 4.0),
+    (1.0, True, 0.5, 365.0, {"base_days": 10.0, "urgency": 1.0}, 10.0 / np.e),
+    # called by the requester alone, neither the lead state nor the chair keen: base_days, no sooner
+    (-1.0, True, 0.5, 365.0, {}, 4.0),
+    (0.0, True, 0.25, 30.0, {}, 4.0),
+    (-0.3, True, 0.25, 30.0, {"base_days": 1.0}, 1.0),
+    # nobody calls one: the next regular session, wait of its interval away
+    (0.0, False, 0.5, 365.0, {}, 4.0 + 182.5),
+    (-1.0, False, 0.0, 365.0, {}, 4.0),
+    (-0.3, False, 0.25, 30.0, {}, 4.0 + 7.5),
+    (-0.3, False, 0.25, 30.0, {"base_days": 1.0}, 1.0 + 7.5),
+    (-0.01, False, 0.999, 1.0, {}, 4.999),
+    (1.0, False, 0.5, 30.0, {}, 4.0 + 15.0),  # keenness alone calls nothing: who calls is ``called``
 ])
-def test_session_days(keen, wait, regular, params, expected):
-    got = session_days(np.array([keen]), np.array([wait]), np.array([regular]), P.replace(**params))
+def test_session_days(keen, called, wait, regular, params, expected):
+    got = session_days(np.array([keen]), np.array([called]), np.array([wait]), np.array([regular]),
+                       P.replace(**params))
     assert got == pytest.approx([expected])
 
 
 def test_session_days_per_replication():
-    got = session_days(np.array([1.0, 0.0, -0.5]), np.array([0.5, 0.5, 0.1]), np.array([365.0, 30.0, 90.0]), P)
-    assert got == pytest.approx([4.0 * np.exp(-2.0), 4.0 + 15.0, 4.0 + 9.0])
+    got = session_days(np.array([1.0, 0.0, -0.5, -0.5]), np.array([True, False, False, True]),
+                       np.array([0.5, 0.5, 0.1, 0.9]), np.array([365.0, 30.0, 90.0, 365.0]), P)
+    assert got == pytest.approx([4.0 * np.exp(-2.0), 4.0 + 15.0, 4.0 + 9.0, 4.0])
 
 
 @SETTINGS
-@given(keen=st.floats(-1, 1), wait=st.floats(0, 1, exclude_max=True), regular=st.floats(1, 3650),
-       base=st.floats(0.5, 30), urgency=st.floats(0, 10))
-def test_session_days_positive_and_extraordinary_within_base_days(keen, wait, regular, base, urgency):
+@given(keen=st.floats(-1, 1), requester=st.booleans(), wait=st.floats(0, 1, exclude_max=True),
+       regular=st.floats(1, 3650), base=st.floats(0.5, 30), urgency=st.floats(0, 10))
+def test_session_days_positive_and_extraordinary_within_base_days(keen, requester, wait, regular, base, urgency):
+    """As the council calls them: an extraordinary session when the lead state or the chair is keen, or the
+    requester (where members may call) wants one."""
     p = P.replace(base_days=base, urgency=urgency)
-    days = session_days(np.array([keen]), np.array([wait]), np.array([regular]), p)[0]
+    called = keen > 0 or requester
+    days = session_days(np.array([keen]), np.array([called]), np.array([wait]), np.array([regular]), p)[0]
     assert days > 0
-    if keen > 0:
+    if called:
         assert days <= base
     else:
         assert base <= days <= base + regular
@@ -153,7 +164,8 @@ def test_session_days_positive_and_extraordinary_within_base_days(keen, wait, re
 @given(a=st.floats(0.001, 1), b=st.floats(0.001, 1), urgency=st.floats(0, 10))
 def test_a_keener_push_is_never_slower(a, b, urgency):
     low, high = sorted((a, b))
-    days = session_days(np.array([low, high]), np.zeros(2), np.full(2, 365.0), P.replace(urgency=urgency))
+    days = session_days(np.array([low, high]), np.ones(2, dtype=bool), np.zeros(2), np.full(2, 365.0),
+                        P.replace(urgency=urgency))
     assert days[1] <= days[0]
 
 
@@ -196,15 +208,30 @@ def case(name: str):
     return load_scenario(HISTORICAL / f"{name}.yaml")
 
 
-@pytest.fixture(scope="module")
-def armenia_2021():
-    """A request for a deployment Russia does not want: consultations at the yearly session, or no decision yet."""
-    return case("armenia-2021-05")
+@pytest.fixture
+def armenia_2021(write_case, write_organisation):
+    """A request for a deployment Russia does not want: consultations at the regular session, or no decision
+    yet. The shipped CSTO file lets the requester call an extraordinary session itself (Armenia, asking, always
+    would: never 'no decision yet'), and its chair (Tajikistan) sometimes pushes; here only the lead state may
+    call one."""
+    org = read_data(ORGANISATION_FILE)
+    org["extraordinary_session"]["who_may_call"] = ["lead_state"]
+    write_organisation(org)
+    return load_scenario(write_case(read_data(HISTORICAL / "armenia-2021-05.yaml")))
+
+
+def test_the_requester_calling_leaves_no_request_undecided():
+    """The shipped file: Armenia, asking and allowed to call, always gets an extraordinary session."""
+    run = simulate(case("armenia-2021-05"), R, seed=SEED)
+    assert not run.pending.any()
+    assert np.nanmax(run.days) < HORIZON_DAYS / 4
 
 
 def test_some_requests_get_no_decision_yet(armenia_2021):
     run = simulate(armenia_2021, R, seed=SEED)
-    assert 0.05 < run.pending.mean() < 0.95  # the property tests below are not vacuous
+    # the property tests below are not vacuous. About 2%: consultations wait for the quickest competent body,
+    # the foreign ministers' twice-yearly council (180 days), so only a wait beyond the horizon stays pending
+    assert 0.005 < run.pending.mean() < 0.95
 
 
 @settings(max_examples=8, deadline=None)
@@ -230,14 +257,10 @@ def test_pending_the_same_over_every_way_of_running(armenia_2021):
     assert np.array_equal(point.pending, run.pending) and np.array_equal(point.outcome, run.outcome)
     big = simulate(armenia_2021, CHUNK_REPLICATIONS + 100, seed=SEED)
     assert big.pending.shape == (CHUNK_REPLICATIONS + 100,)
-    assert 0.05 < big.pending.mean() < 0.95
+    assert 0.005 < big.pending.mean() < 0.95
     assert np.all(big.outcome[big.pending] == Level.NONE) and np.all(np.isnan(big.days[big.pending]))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="model/calibrate/posterior.py simulate_posterior concatenates outcome, days, "
-                   "stance, ... over the parameter sets drawn but not pending: the result keeps the first set's "
-                   "pending array (its length that set's replications)")
 def test_pending_over_a_posterior(armenia_2021):
     sets = (P, P.replace(base_days=10.0))
     post = Posterior(path=Path("posterior"), sha256="0" * 64, sets=sets, weights=np.array([0.5, 0.5]),
@@ -269,9 +292,10 @@ def test_a_keen_lead_state_gets_a_decision_faster(armenia_2021):
 
 
 def test_a_chair_pushing_calls_an_extraordinary_session(armenia_2021):
-    """The lead state does not push; Armenia, asking and chairing, does: no waiting for the regular session."""
+    """The lead state does not push; Armenia, asking and chairing, does: no waiting for the regular session
+    (the shipped file: the chair may call one)."""
     not_keen = simulate(with_facts(armenia_2021, NOT_KEEN), R, seed=SEED)
-    chaired = simulate(with_facts(armenia_2021, {**NOT_KEEN, "agenda.chair": "Armenia"}), R, seed=SEED)
+    chaired = simulate(with_facts(case("armenia-2021-05"), {**NOT_KEEN, "agenda.chair": "Armenia"}), R, seed=SEED)
     assert not chaired.pending.any()
     assert np.nanmax(chaired.days) < HORIZON_DAYS / 4
     assert median_days(chaired) < median_days(not_keen)
@@ -287,6 +311,16 @@ ORGANS = [
 ]
 
 
+def main_coding(data):
+    """A case's data without its alternative codings (Armenia 2020 has one, weight 0.15, as S001 tells it: a
+    request to the organisation)."""
+    if isinstance(data, dict):
+        return {k: main_coding(v) for k, v in data.items() if k != "alternatives"}
+    if isinstance(data, list):
+        return [main_coding(v) for v in data]
+    return data
+
+
 @pytest.fixture
 def convening(write_case, write_organisation):
     """The CSTO with a permanent council that may put consultations on the table itself, and Armenia 2020
@@ -294,7 +328,7 @@ def convening(write_case, write_organisation):
     org = read_data(ORGANISATION_FILE)
     org["organs"] = ORGANS
     write_organisation(org)
-    return load_scenario(write_case(read_data(HISTORICAL / "armenia-2020.yaml")))
+    return load_scenario(write_case(main_coding(read_data(HISTORICAL / "armenia-2020.yaml"))))
 
 
 @pytest.mark.parametrize("changes", [
@@ -311,16 +345,23 @@ def test_organ_convened_consultations_need_the_lead_state(convening, changes):
 
 
 def test_organ_convened_consultations_follow_the_lead_states_keenness(convening):
-    keen = simulate(with_facts(convening, {"lead_state.strategic_value": 1.0,
-                                           "adversary.lead_state_relation": "hostile"}), R, seed=SEED)
-    reluctant = simulate(with_facts(convening, {"lead_state.strategic_value": 0.0,
-                                                "adversary.lead_state_relation": "ally"}), R, seed=SEED)
-    assert (keen.outcome == Level.CONSULTATIONS).mean() > (reluctant.outcome == Level.CONSULTATIONS).mean() + 0.2
-    assert (reluctant.outcome == Level.NONE).mean() > 0.2
+    """A keen lead state (Armenia of the greatest value to it, the adversary hostile) supports consultations the
+    organ convenes unless it has a track of its own (7.23: its bilateral talks, mediation and peacekeepers in
+    2020 make side-taking through the organisation costly): the keenness that once sufficed now needs no own
+    track as well."""
+    keen = {"lead_state.strategic_value": 1.0, "adversary.lead_state_relation": "hostile"}
+    free = simulate(with_facts(convening, {**keen, "lead_state.options": []}), R, seed=SEED)
+    own_track = simulate(with_facts(convening, keen), R, seed=SEED)
+    assert (free.outcome == Level.CONSULTATIONS).mean() > (own_track.outcome == Level.CONSULTATIONS).mean() + 0.2
+    assert (own_track.outcome == Level.NONE).mean() > 0.2
 
 
-def test_without_a_convening_organ_nothing_is_tabled_unasked():
-    """The shipped CSTO file names no organs: its default council tables nothing on its own."""
-    run = simulate(case("armenia-2020"), R, seed=SEED)
+def test_without_a_convening_organ_nothing_is_tabled_unasked(write_case, write_organisation):
+    """An organisation file whose organs convene nothing: its council tables nothing on its own."""
+    org = read_data(ORGANISATION_FILE)
+    org["organs"] = [{k: v for k, v in organ.items() if k != "convenes"} for organ in org["organs"]]
+    write_organisation(org)
+    run = simulate(load_scenario(write_case(main_coding(read_data(HISTORICAL / "armenia-2020.yaml")))), R,
+                   seed=SEED)
     assert np.all(run.outcome == Level.NONE) and not run.pending.any()
     assert np.all(run.stance == Stance.ABSENT)

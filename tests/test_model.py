@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from model import RULES, CouncilModel, Level, Parameters, Stance, load_scenario, simulate
+from model.codings import coding_groups
 from model.council import is_tabled, rung_stances, seats, vote_on_rungs
 from model.ladder import LEVELS, MEASURES
 from model.rules import Ballot
@@ -149,14 +150,25 @@ def outcome_share(case, level, n=2000, seed=11, **kw):
     return res.outcome_probabilities[level]
 
 
+def main_coding(case):
+    """The case under its main coding (every fact as coded, none of its alternatives)."""
+    return next(c for key, c, _ in coding_groups(case, 2000, 0) if not any(key))
+
+
 def test_no_request_no_measure():
-    """Kyrgyzstan, April 2010: nobody asked; the organisation does nothing."""
-    assert outcome_share(load_scenario("kyrgyzstan-2010-04"), "none") == 1.0
+    """Kyrgyzstan, April 2010: nobody asked; the organisation does nothing. (S001's account of a request by
+    Bakiyev is an alternative coding, weight 0.15: about 85% none over the codings.)"""
+    case = load_scenario("kyrgyzstan-2010-04")
+    assert outcome_share(main_coding(case), "none") == 1.0
+    assert outcome_share(case, "none") > 0.8
 
 
 def test_a_bilateral_request_does_not_seize_the_council():
-    """Armenia 2020 asked Russia under the 1997 bilateral treaty, not the CSTO."""
-    assert outcome_share(load_scenario("armenia-2020"), "none") == 1.0
+    """Armenia 2020 asked Russia under the 1997 bilateral treaty, not the CSTO. (S001's account of a request to
+    the CSTO is an alternative coding, weight 0.15.)"""
+    case = load_scenario("armenia-2020")
+    assert outcome_share(main_coding(case), "none") == 1.0
+    assert outcome_share(case, "none") > 0.8
 
 
 def test_never_above_the_measure_requested():
@@ -194,14 +206,16 @@ def test_an_interim_government_gets_less_than_a_constitutional_one():
 
 
 def test_uzbekistan_objects_to_troops_in_an_internal_conflict():
-    """S001: Karimov opposed a CSTO role in internal conflicts, citing sovereignty (2010)."""
-    res = simulate(load_scenario("kyrgyzstan-2010-06"), 2000, 4)
+    """S001: Karimov opposed a CSTO role in internal conflicts, citing sovereignty (2010). On the main coding: the
+    alternative 'a bilateral request to Moscow only' (weight 0.35) tables nothing, so nobody objects there."""
+    res = simulate(main_coding(load_scenario("kyrgyzstan-2010-06")), 2000, 4)
     assert res.objection_rate["Uzbekistan"] > 0.9
 
 
 def test_the_requester_supports_what_it_asked_for():
     for case_id in ("kazakhstan-2022", "kyrgyzstan-2010-06", "armenia-2021-05"):
-        res = simulate(load_scenario(case_id), 500, 9)
+        # on the main coding: Kyrgyzstan 2010's bilateral-first alternative (0.35) tables nothing, no stance taken
+        res = simulate(main_coding(load_scenario(case_id)), 500, 9)
         i = res.members.index(res.case.requester)
         assert np.all(res.stance[:, i] == Stance.SUPPORT)
         assert res.dominant_reason[res.case.requester] == "requester"

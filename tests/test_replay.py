@@ -19,9 +19,11 @@ def replay():
     return {case_id: simulate(case_id, N, SEED) for case_id in HISTORICAL}
 
 
-def test_the_six_training_cases_are_there():
-    assert sorted(HISTORICAL) == sorted(["kyrgyzstan-2010-04", "kyrgyzstan-2010-06", "armenia-2020",
-                                         "armenia-2021-05", "kyrgyzstan-tajikistan-2021", "kazakhstan-2022"])
+def test_the_historical_cases_are_there():
+    """The six training cases and the newer ones: at least fourteen in all."""
+    assert len(HISTORICAL) >= 14
+    assert {"kyrgyzstan-2010-04", "kyrgyzstan-2010-06", "armenia-2020", "armenia-2021-05",
+            "kyrgyzstan-tajikistan-2021", "kazakhstan-2022"} <= set(HISTORICAL)
 
 
 @pytest.mark.parametrize("case_id", sorted(HISTORICAL))

@@ -26,7 +26,7 @@ from model.cli import main
 from model.ladder import LEVELS
 from model.runs import historical_cases
 from model.scenario import CATEGORIES, Case, list_case_files
-from model.scenario.types import Fact, Observed
+from model.scenario.types import Fact
 
 HISTORICAL = [p for p in list_case_files() if load_scenario(p).kind == "historical"]
 TINY = ["--draws", "40", "--replications", "20", "--accept", "0.25", "--seed", "9", "--workers", "1", "-q"]
@@ -105,13 +105,6 @@ def test_the_walk_catches_a_fact_without_a_source(case_data, where, how):
 def test_the_walk_catches_a_disagreement_without_a_source(case_data):
     del case_data["disagreements"][1]["source"]
     assert facts_without_source(case_data) == ["disagreements[1]"]
-
-
-@dataclasses.dataclass(frozen=True)
-class ObservedWithReasons(Observed):
-    """An observed block with the members' recorded stances (``observed.reasons``), as the case files will have."""
-
-    reasons: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 # -- baselines ---------------------------------------------------------------------------------------
@@ -202,13 +195,17 @@ def test_days_baselines_spread_the_recorded_days(cases):
 
 def test_stance_base_rate_counts_recorded_stances(cases):
     base = cases[-1]
-    obs = ObservedWithReasons(**vars(base.observed), reasons={
+    obs = dataclasses.replace(base.observed, reasons={
         "Belarus": SimpleNamespace(stance="delay", reason="cost of action"), "Russia": {"stance": "support"},
         "Armenia": SimpleNamespace(stance="unheard-of", reason="")})
     case = dataclasses.replace(base, observed=obs)
     assert baselines.recorded_stances(case) == {"Belarus": "delay", "Russia": "support"}
-    p = baselines.stance_base_rate([case, cases[0]])
+    # a case with no recorded stances adds nothing (the cases now record theirs: here left out)
+    silent = dataclasses.replace(cases[0], observed=dataclasses.replace(cases[0].observed, reasons={}))
+    p = baselines.stance_base_rate([case, silent])
     np.testing.assert_allclose(p, np.array([1, 1, 2, 1, 2]) / 7)  # absent, object, delay, acquiesce, support
+    # with its two recorded 'absent' stances: 3, 1, 2, 1, 2 of 9
+    np.testing.assert_allclose(baselines.stance_base_rate([case, cases[0]]), np.array([3, 1, 2, 1, 2]) / 9)
 
 
 # -- leave one out -----------------------------------------------------------------------------------
@@ -273,10 +270,12 @@ def test_the_same_seed_gives_the_same_report_whatever_the_workers(tiny, cases):
 def test_recorded_stances_are_scored(cases):
     k = [c.id for c in cases].index("kazakhstan-2022")
     base = cases[k]
-    obs = ObservedWithReasons(**vars(base.observed), reasons={
+    obs = dataclasses.replace(base.observed, reasons={
         "Belarus": SimpleNamespace(stance="acquiesce", reason="lead state's influence"),
         "Nowhere": SimpleNamespace(stance="object", reason="")})
-    with_reasons = [dataclasses.replace(c, observed=obs) if i == k else c for i, c in enumerate(cases)]
+    # the other cases' recorded stances left out (the cases now record theirs): only these two are counted
+    with_reasons = [dataclasses.replace(c, observed=obs if i == k else dataclasses.replace(c.observed, reasons={}))
+                    for i, c in enumerate(cases)]
     report = validate(with_reasons, SMALL)
     stances = report["cases"][k]["stances"]
     assert set(stances) == {"Belarus", "Nowhere"} and stances["Belarus"]["observed"] == "acquiesce"
