@@ -213,9 +213,12 @@ def armenia_2021(write_case, write_organisation):
     """A request for a deployment Russia does not want: consultations at the regular session, or no decision
     yet. The shipped CSTO file lets the requester call an extraordinary session itself (Armenia, asking, always
     would: never 'no decision yet'), and its chair (Tajikistan) sometimes pushes; here only the lead state may
-    call one."""
+    call one, and no standing organ opens emergency consultations by itself (as before the Charter's organs: the
+    shipped secretary general opens them on the appeal, model/council.py session_days)."""
     org = read_data(ORGANISATION_FILE)
     org["extraordinary_session"]["who_may_call"] = ["lead_state"]
+    for organ in org["organs"]:
+        organ.pop("convenes", None)
     write_organisation(org)
     return load_scenario(write_case(read_data(HISTORICAL / "armenia-2021-05.yaml")))
 

@@ -117,12 +117,7 @@ def test_distance_terms_by_hand():
         reason="issue 12: distance 0.511 at the defaults (400 replications, seed 3): the case's alternative coding "
                "'a bilateral request to Moscow only' (weight 0.35) tables nothing, so none about 0.35 against the "
                "recorded assistance", strict=True)),
-    pytest.param("armenia-2021-05", marks=pytest.mark.xfail(
-        reason="issue 12: distance 0.643 at the defaults (400 replications, seed 3): consultations 0.5275, "
-               "none 0.3575 (all of it 'no decision yet': consultations pass but no one calls an extraordinary "
-               "session, the case codes no chair and Russia's mean position on consultations is -0.027, so the "
-               "next regular session is up to 365 days away, beyond the 180-day horizon), mission 0.1125",
-        strict=True)),
+    "armenia-2021-05",
 ])
 def test_the_defaults_are_close_to_the_record(case_id):
     """Each case's distance at the defaults is small: the defaults reproduce the record."""

@@ -287,7 +287,8 @@ def main_coding(data):
 def write_case(tmp_path: Path, observed_changes: dict, name: str = "kazakhstan-2022.yaml", *,
                main_only: bool = False, callers: list[str] | None = None) -> Path:
     """The case with changes to its observed record (``main_only``: without its alternative codings) beside the
-    organisation file (``callers``: who may call an extraordinary session instead of the file's)."""
+    organisation file (``callers``: who may call an extraordinary session instead of the file's, and no organ
+    opening a measure by itself)."""
     text = (HISTORICAL / name).read_text(encoding="utf-8")
     data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     if main_only:
@@ -300,6 +301,8 @@ def write_case(tmp_path: Path, observed_changes: dict, name: str = "kazakhstan-2
         org_path = tmp_path / "organisations" / "csto.yaml"
         org = yaml.load(org_path.read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506 - a safe loader
         org["extraordinary_session"]["who_may_call"] = callers
+        for organ in org["organs"]:  # and no standing organ opens emergency consultations on the appeal
+            organ.pop("convenes", None)
         org_path.write_text(yaml.dump(org, Dumper=DUMPER, sort_keys=False, allow_unicode=True), encoding="utf-8")
     path = tmp_path / "historical" / name
     path.parent.mkdir(exist_ok=True)

@@ -247,8 +247,10 @@ NOT_KEEN = {"request.measure": "consultations", "lead_state.strategic_value": 0.
     (["lead_state"], True),  # only the lead state may, and it does not push: the regular session
 ])
 def test_who_may_call_an_extraordinary_session(tmp_path, callers, waits):
+    organs = [{k: v for k, v in o.items() if k != "convenes"} for o in _shipped()["organs"]]  # none opens it alone
     write_organisation(tmp_path, organisation_data(extraordinary_session={"who_may_call": callers,
-                                                                          "source": "csto-charter-2002"}))
+                                                                          "source": "csto-charter-2002"},
+                                                   organs=organs))
     run = simulate(with_facts(case_beside(tmp_path, "armenia-2021-05"), NOT_KEEN), R, seed=SEED)
     decided = run.outcome > Level.NONE
     slow = bool(np.median(np.where(decided, run.days, np.inf)) > 2 * Parameters().base_days)

@@ -53,15 +53,16 @@ SWEEP_FILES = frozenset({"chunks", "results.parquet", "manifest.json"})
 
 @contextmanager
 def regenerating(out: str | os.PathLike[str]) -> Iterator[None]:
-    """Let ``csto-sim calibrate --out DIR`` regenerate a calibration in place (the shipped one, with or without
-    its prior sample's sweep files): its files are set aside while the command runs, put back if it stops, dropped
-    once it is done. Any other folder is left to the output-folder check."""
+    """Let ``csto-sim calibrate --out DIR`` regenerate a calibration whose sweep files are gone (the shipped
+    one): its files are set aside while the command runs, put back if it stops, dropped once it is done. A folder
+    that still holds its sweep files resumes that sweep (delete them, SWEEP_FILES, to regenerate after a change of
+    the model); any other folder is left to the output-folder check."""
     out = Path(out)
     try:
         names = {p.name for p in out.iterdir()} if out.is_dir() else set()
     except OSError:
         names = set()
-    if "calibration.json" not in names or not names <= KEPT | SWEEP_FILES:
+    if "calibration.json" not in names or not names <= KEPT:
         yield
         return
     aside = Path(tempfile.mkdtemp(prefix=".csto-sim-calibration-", dir=out.parent))
