@@ -54,8 +54,9 @@ def test_version_prints_the_version_and_exits_0(capsys):
 
 
 def test_version_from_the_installed_command_imports_nothing_heavy():
+    heavy = ("numpy", "mesa", "matplotlib", "shtab")
     probe = ("import sys\nfrom model.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit as e:\n"
-             "    assert e.code == 0\nprint(sorted(m for m in ('numpy', 'mesa', 'matplotlib', 'shtab') if m in sys.modules))")
+             f"    assert e.code == 0\nprint(sorted(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == [f"csto-sim {model.__version__}", "[]"]
 
