@@ -118,6 +118,19 @@ def test_a_mistyped_rule_in_the_library_says_which_was_meant():
         get_rule("simple_majorty")
 
 
+@pytest.mark.parametrize(("edit", "field", "meant"), [
+    (("influence:", "influense:"), "vary.influense: unknown key", "influence"),
+    (("[kazakhstan-2022]", "[kazakstan-2022]"), "scenarios[0]: no such case id 'kazakstan-2022'", "kazakhstan-2022"),
+    (("influence: {range: {low: 0.2, high: 1.0, steps: 3}}", "rule: {values: [consensu]}"),
+     "vary.rule.values[0]: 'consensu' is not allowed", "consensus"),
+], ids=["parameter", "case", "rule"])
+def test_a_mistyped_name_in_an_experiment_file_says_which_was_meant(capsys, tmp_path, edit, field, meant):
+    path = tmp_path / "exp.yaml"
+    path.write_text(textwrap.dedent(TINY).replace(*edit))
+    err = _one_error_line(capsys, ["sweep", str(path), "--dry-run"], f"error: {path}: {field}; did you mean '{meant}'")
+    assert err.index("did you mean") < err.index(" (allowed: ")
+
+
 # -- --json on list, sweep and plot ------------------------------------------------------------------------
 
 def test_list_json(capsys):

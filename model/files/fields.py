@@ -50,7 +50,8 @@ class Reader:
 
     def choice(self, node: Any, path: str, options: tuple[str, ...]) -> str:
         if not isinstance(node, str) or node not in options:
-            raise self.fail(path, f"{quote(node)} is not allowed", ", ".join(options))
+            hint = did_you_mean(node, options) if isinstance(node, str) else ""
+            raise self.fail(path, f"{quote(node)} is not allowed{hint}", ", ".join(options))
         return node
 
     def number(self, node: Any, path: str, low: float = -math.inf, high: float = math.inf) -> float:
