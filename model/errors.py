@@ -8,6 +8,7 @@ end (a 900 KB one-line file gives a line of a few hundred characters, not of 900
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -39,6 +40,17 @@ def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
     if isinstance(value, str) and len(value) > limit:
         return f"{value[:limit]!r}... ({len(value):,} characters)"
     return cap(repr(value), limit)
+
+
+def did_you_mean(name: str, allowed: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` (up to three of the allowed names closest to ``name``, by difflib), or "" when
+    none is close: appended to the problem of an error line, before its allowed values."""
+    import difflib  # only when a name is wrong
+
+    if not isinstance(name, str) or not name or len(name) > QUOTE_LIMIT:
+        return ""
+    close = difflib.get_close_matches(name, [str(a) for a in allowed], n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 class InputError(Exception):

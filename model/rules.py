@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import did_you_mean
 from .ladder import Stance
 
 
@@ -105,4 +106,4 @@ def get_rule(name: str) -> DecisionRule:
     try:
         return RULES[name]
     except KeyError:
-        raise KeyError(f"unknown decision rule {name!r} (allowed: {', '.join(RULES)})") from None
+        raise KeyError(f"unknown decision rule {name!r}{did_you_mean(name, RULES)} (allowed: {', '.join(RULES)})") from None

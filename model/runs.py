@@ -119,6 +119,22 @@ def catalogue(root: Path | None) -> Iterator[str]:
         yield f"  {spec.name:<22} {getattr(defaults, spec.name)!s:>8}  [{spec.low:g}, {spec.high:g}]  {spec.meaning}"
 
 
+def catalogue_data(root: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """What ``csto-sim list --json`` prints: the cases, the decision rules and the parameters with their
+    defaults, bounds and meaning (every case file read first: a broken one is an error, not a partial list)."""
+    check_scenarios_folder(root)
+    cases = []
+    for p in list_case_files(root):
+        c = load_scenario(p)
+        cases.append({"id": c.id, "kind": c.kind, "title": c.title, "file": str(p)})
+    rules = [{"name": r.name, "description": r.description, "source": r.source, "veto_players": r.veto_players,
+              "threshold": r.threshold, "weights": r.weights} for r in RULES.values()]
+    defaults = Parameters()
+    parameters = [{"name": s.name, "kind": s.kind.__name__, "default": getattr(defaults, s.name), "low": s.low,
+                   "high": s.high, "meaning": s.meaning, "source": s.source} for s in SPECS.values()]
+    return {"cases": cases, "rules": rules, "parameters": parameters}
+
+
 # -- the text printed -------------------------------------------------------------------------------
 
 def _pct(x: float | None) -> str:

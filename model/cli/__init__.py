@@ -15,6 +15,7 @@ import sys
 from collections.abc import Collection, Sequence
 from importlib import import_module
 
+from .. import __version__
 from ..errors import InputError
 from .common import COMMANDS, Parser
 
@@ -23,6 +24,7 @@ def build_parser(full: Collection[str] | None = None) -> argparse.ArgumentParser
     """The parser of every command; with ``full``, only those commands in full and the others by name and help
     line, so that a command imports only its own module (and the library only when it runs)."""
     parser = Parser(prog="csto-sim", description="How the CSTO council answers a member's call for help.")
+    parser.add_argument("--version", action="version", version=f"csto-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     wanted = {module for name, module, _ in COMMANDS if full is None or name in full}
     parsed: set[str] = set()
@@ -38,7 +40,10 @@ def build_parser(full: Collection[str] | None = None) -> argparse.ArgumentParser
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
-        command = next((a for a in argv if not a.startswith("-")), None)  # the top level has no option but -h
+        if not argv:  # bare csto-sim: the help, not an error
+            build_parser(full=[]).print_help()
+            return 0
+        command = next((a for a in argv if not a.startswith("-")), None)  # the top level has only -h and --version
         args = build_parser(full=[command] if command else []).parse_args(argv)
         return args.cli_action(args)
     except InputError as exc:

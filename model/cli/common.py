@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 
 #: Every command, in the order ``csto-sim --help`` lists them: its name, the module of this package that parses and
 #: runs it, and its line in ``csto-sim --help`` (here, so that listing the commands imports none of them).
@@ -31,6 +31,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("power", "power", "Shapley-Shubik and Banzhaf indices of each rule, next to each member's effective power"),
     ("compare-forums", "forums", "the same request put to every organisation the requester belongs to"),
     ("reach", "reach", "which parameters do work: each moved over its range on every historical case"),
+    ("completion", "completion", "print a shell completion script (bash, zsh or tcsh)"),
 )
 HELP = {name: line for name, _, line in COMMANDS}
 
@@ -48,6 +49,9 @@ class Parser(argparse.ArgumentParser):
             field, message = m.group(1), "unrecognized argument"
         if m := re.fullmatch(r"(.*) \((?:allowed:|choose from) (.*)\)", message, re.S):
             message, allowed = m.group(1), m.group(2)
+        if m := re.fullmatch(r"invalid choice: '?(.*?)'?", message, re.S):  # a command, --kind, --format
+            choices = re.findall(r"'([^']*)'", allowed) or allowed.split(", ")
+            message += did_you_mean(m.group(1), choices)
         raise InputError("command line", field, message, allowed)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..files.formats import FIGURE_FORMATS
 from ..params import MAX_REPLICATIONS, SPECS, ParameterError, Parameters, check_replications, check_seed
 
@@ -85,7 +85,8 @@ def rule(text: str) -> str:
     from ..rules import RULES  # numpy: only when a rule is named
 
     if text not in RULES:
-        raise argparse.ArgumentTypeError(f"unknown decision rule {text!r} (allowed: {', '.join(RULES)})")
+        raise argparse.ArgumentTypeError(f"unknown decision rule {text!r}{did_you_mean(text, RULES)} (allowed: "
+                                         f"{', '.join(RULES)})")
     return text
 
 
@@ -144,6 +145,7 @@ def parameters(args: argparse.Namespace) -> Parameters:
             allowed = (", ".join(SPECS) if spec is None else
                        f"{'a whole number' if spec.kind is int else 'a number'} from {spec.low:g} to {spec.high:g}")
             problem = re.sub(r" \(allowed: .*\)$", "", str(exc).removeprefix(f"{name}: "), flags=re.S)
+            problem += did_you_mean(name, SPECS) if spec is None else ""
             raise InputError("command line", f"--set {name}", problem, allowed) from None
     return params
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..plots import KINDS
 from . import options
-from .common import HELP
+from .common import HELP, print_json
 
 
 def cli_parse(subparsers: Any) -> None:
@@ -18,12 +18,19 @@ def cli_parse(subparsers: Any) -> None:
                    help="figure to draw (repeatable; default: every figure the folder supports)")
     options.add_out(p, "folder for the figures (default: RESULTS/figures)", metavar=None)
     options.add_format(p, "png, svg or pdf (default png)")
+    options.add_json(p, "print one JSON object: the folder read, the figures folder and the figures written")
     options.bind(p, cli_action)
 
 
 def cli_action(args: argparse.Namespace) -> int:
     from ..plots.draw import draw_folder
 
-    for path in draw_folder(args.results, args.out, args.kind, args.format):
+    written = draw_folder(args.results, args.out, args.kind, args.format)
+    if args.json:
+        out = args.out if args.out is not None else args.results / "figures"
+        print_json({"results": str(args.results), "out": str(out), "format": args.format,
+                    "figures": [str(p) for p in written]})
+        return 0
+    for path in written:
         print(path)
     return 0

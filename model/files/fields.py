@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from ..errors import InputError, quote
+from ..errors import InputError, did_you_mean, quote
 
 
 class Reader:
@@ -33,7 +33,7 @@ class Reader:
         allowed = required + optional
         for key in node:
             if not isinstance(key, str) or (allowed and key not in allowed):
-                raise self.fail(join(path, str(key)), "unknown key", ", ".join(allowed))
+                raise self.fail(join(path, str(key)), "unknown key" + did_you_mean(str(key), allowed), ", ".join(allowed))
         for key in required:
             if key == "source" and key not in node:
                 self.source(node, path)  # says what a source is
@@ -50,7 +50,8 @@ class Reader:
 
     def choice(self, node: Any, path: str, options: tuple[str, ...]) -> str:
         if not isinstance(node, str) or node not in options:
-            raise self.fail(path, f"{quote(node)} is not allowed", ", ".join(options))
+            hint = did_you_mean(node, options) if isinstance(node, str) else ""
+            raise self.fail(path, f"{quote(node)} is not allowed{hint}", ", ".join(options))
         return node
 
     def number(self, node: Any, path: str, low: float = -math.inf, high: float = math.inf) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..files.manifest import sha256_file
 from ..files.yamlsafe import MAX_FILE_BYTES
 from .organisation import load_organisation
@@ -45,8 +45,8 @@ def resolve_scenario(ref: str | os.PathLike[str]) -> Path:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        known = ", ".join(sorted(x.stem for x in list_case_files()))
-        raise InputError(str(ref), "", "no such scenario file or case id", known)
+        known = sorted(x.stem for x in list_case_files())
+        raise InputError(str(ref), "", "no such scenario file or case id" + did_you_mean(str(ref), known), ", ".join(known))
     raise InputError(str(ref), "", "ambiguous case id", ", ".join(map(str, matches)))
 
 

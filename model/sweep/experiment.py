@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import quote
+from ..errors import did_you_mean, quote
 from ..files.fields import Reader
 from ..files.fields import kind as _kind
 from ..files.formats import EXPERIMENT_FORMAT as FORMAT
@@ -280,7 +280,8 @@ def _resolve_case(r: Reader, ref: str, field: str, base: Path) -> Path:
     matches = sorted(scenarios_root().rglob(f"{ref}.yaml"))
     if len(matches) != 1:
         problem = "no such case id" if not matches else "ambiguous case id"
-        raise r.fail(field, f"{problem} {ref!r}", known)
+        hint = "" if matches else did_you_mean(ref, known.split(", "))
+        raise r.fail(field, f"{problem} {ref!r}{hint}", known)
     return matches[0]
 
 

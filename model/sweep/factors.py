@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..files.fields import Reader
 from ..files.fields import kind as _kind
 from ..params import SPECS
@@ -72,7 +72,8 @@ def levels(name: str, values: Any, r: Reader | None = None) -> Factor:
             raise r.fail(path, f"expected a non-empty list, got {_kind(values)}", f"a list of: {', '.join(options)}; or all")
         for i, v in enumerate(values):
             if not isinstance(v, str) or v not in options:
-                raise r.fail(f"{path}[{i}]", f"{v!r} is not allowed", ", ".join(options))
+                hint = did_you_mean(v, options) if isinstance(v, str) else ""
+                raise r.fail(f"{path}[{i}]", f"{v!r} is not allowed{hint}", ", ".join(options))
             if list(values).index(v) != i:
                 raise r.fail(f"{path}[{i}]", f"{v!r} is listed twice", "each value once")
         return Factor(name, "rule" if name == "rule" else "fact", "categorical", tuple(values))

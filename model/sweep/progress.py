@@ -1,27 +1,32 @@
-"""Progress of a sweep: a one-line bar with an ETA on a terminal, a plain line every 10% otherwise."""
+"""Progress of a sweep, drawn by tqdm: a one-line bar with points per second and an ETA on a terminal, a
+plain line every 10% otherwise (a log file gets lines, not carriage returns), nothing when quiet."""
 
 from __future__ import annotations
 
 import time
 from typing import TextIO
 
+from tqdm import tqdm
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+#: The bar on a terminal, and the line written at each tenth elsewhere (tqdm's fields: the same numbers).
+BAR_FORMAT = "{l_bar}{bar:28}| {n_fmt}/{total_fmt} points [{elapsed}<{remaining}, {rate_fmt}]"
+LINE_FORMAT = "{desc}: {n_fmt} of {total_fmt} points ({percentage:.0f}%), {rate_fmt}, ETA {remaining}"
+UNIT = " points"
 
 
 class Progress:
-    """Points done out of ``total``; ``mode`` is ``bar`` (a terminal), ``lines`` or ``none``."""
+    """Points done out of ``total`` (``done`` of them before this session); ``mode`` is ``bar`` (a terminal),
+    ``lines`` or ``none``."""
 
     def __init__(self, total: int, done: int, stream: TextIO, mode: str, label: str = "sweep"):
         self.total, self.done, self.stream, self.mode, self.label = total, done, stream, mode, label
         self.start_done = done
         self.t0 = time.monotonic()
-        self.last_draw = 0.0
         self.next_tenth = (10 * done // max(total, 1)) + 1
+        self.bar: tqdm | None = None
+        if mode == "bar":
+            self.bar = tqdm(total=total, initial=done, file=stream, desc=label, unit=UNIT, bar_format=BAR_FORMAT,
+                            mininterval=0.1, smoothing=0, dynamic_ncols=True, leave=True)
 
     @staticmethod
     def mode_for(stream: TextIO, quiet: bool) -> str:
@@ -32,39 +37,21 @@ class Progress:
         except (AttributeError, ValueError):
             return "lines"
 
-    def _rate_eta(self) -> tuple[float, str]:
-        elapsed = time.monotonic() - self.t0
-        rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
-        eta = _duration((self.total - self.done) / rate) if rate > 0 else "?"
-        return rate, eta
-
     def update(self, points: int) -> None:
         self.done += points
-        if self.mode == "bar":
-            now = time.monotonic()
-            if now - self.last_draw >= 0.1 or self.done >= self.total:
-                self.last_draw = now
-                self._draw()
+        if self.bar is not None:
+            self.bar.update(points)
         elif self.mode == "lines":
             tenth = 10 * self.done // max(self.total, 1)
             if tenth >= self.next_tenth:
                 self.next_tenth = tenth + 1
-                rate, eta = self._rate_eta()
-                print(f"{self.label}: {self.done:,} of {self.total:,} points ({100 * self.done / self.total:.0f}%), "
-                      f"{rate:,.0f} points/s, ETA {eta}", file=self.stream, flush=True)
+                print(self.line(), file=self.stream, flush=True)
 
-    def _draw(self) -> None:
-        frac = self.done / max(self.total, 1)
-        width = 28
-        filled = int(frac * width)
-        rate, eta = self._rate_eta()
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {100 * frac:5.1f}% {self.done:,}/{self.total:,} points  "
-                          f"{rate:,.0f}/s  ETA {eta}  ")
-        self.stream.flush()
+    def line(self) -> str:
+        """The plain line: points done, their share, points per second in this session and the ETA."""
+        return tqdm.format_meter(self.done, self.total, time.monotonic() - self.t0, prefix=self.label, unit=UNIT,
+                                 bar_format=LINE_FORMAT, initial=self.start_done)
 
     def close(self) -> None:
-        if self.mode == "bar":
-            self._draw()
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
