@@ -33,7 +33,7 @@ def _rps_panel(ax: Any, report: Mapping[str, Any], models: Sequence[str], labels
     ax.set_xlim(0, top)
     ax.set_xlabel("ranked probability score of the held-out case (0 = all weight on the observed rung)")
     ax.set_title("Outcome: leave one case out", pad=22)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(models), fontsize=7, frameon=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7, frameon=False)  # no clipping
 
 
 def _days_panel(ax: Any, report: Mapping[str, Any], models: Sequence[str], labels: Mapping[str, str]) -> None:
