@@ -229,3 +229,15 @@ def test_the_cost_terms_add_up_in_numpys_order(n):
     assert np.array_equal(np.broadcast_to(_row_sum(columns), (5000,)), a.sum(axis=-1))
     assert np.array_equal(np.broadcast_to(_first_argmax(columns), (5000,)), np.argmax(a, axis=-1))
     assert _row_sum(list(a[1])) == a[1].sum() and _first_argmax(list(a[1])) == np.argmax(a[1])
+
+
+@pytest.mark.parametrize("case_id", ["kazakhstan-2022", "armenia-2021-05", "kyrgyzstan-2010-06"])
+def test_statistics_over_many_points_are_each_points_own(case_id):
+    """A sweep computes its statistics over the points of a pass at once: the same values as point by point."""
+    from model.statistics import STATISTICS, compute_many
+
+    params = [Parameters(noise=x) for x in (0.0, 0.5, 1.0, 2.0, 1.5, 2.0)]
+    runs = simulate_points(case_id, 60, list(range(len(params))), params)
+    for name in STATISTICS:
+        many = compute_many(name, runs)
+        assert repr(many) == repr([STATISTICS[name].compute(r) for r in runs]), name
