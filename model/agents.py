@@ -74,7 +74,8 @@ class MemberState(mesa.Agent):
         situation = Situation(crisis, p, self.profile, self.interest, model.burden[self.name])
         terms = self._benefits(situation)  # not kept: reasons() needs only the largest (benefit_terms recomputes them)
         stake = sum(terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
-        self.best_benefit = _BENEFIT_CODES[_first_argmax(list(terms.values()))].astype(np.int8)
+        borne = [v if self.role in t.roles else 0.0 for t, v in zip(BENEFITS, terms.values(), strict=True)]
+        self.best_benefit = _BENEFIT_CODES[np.broadcast_to(_first_argmax(borne), stake.shape)].astype(np.int8)
         del terms
         # Each measure's cost terms as numbers or arrays over replications (most terms are one number): their
         # largest and their total without an (R, terms) array (cost_terms recomputes them when asked).
@@ -201,14 +202,16 @@ def _row_sum(values: list) -> np.ndarray | float:
 
 
 def _first_argmax(values: list) -> np.ndarray | int:
-    """As ``np.argmax`` over the terms' axis of the array ``values`` would form (the first largest)."""
-    best, index = values[0], 0
-    for k in range(1, len(values)):
+    """As ``np.argmax`` over the terms' axis of the array ``values`` would form (the first largest). Of the values
+    that are one number only the first largest can be the first largest overall: the others are left out."""
+    top = None  # the first largest of the numbers
+    for k, v in enumerate(values):
+        if np.ndim(v) == 0 and (top is None or v > values[top]):
+            top = k
+    candidates = [k for k, v in enumerate(values) if k == top or np.ndim(v) > 0]
+    index, best = candidates[0], values[candidates[0]]
+    for k in candidates[1:]:
         better = values[k] > best
-        if np.ndim(better) == 0:
-            if better:
-                best, index = values[k], k
-            continue
         index = np.where(better, k, index)
         best = np.where(better, values[k], best)
     return index
