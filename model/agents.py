@@ -167,7 +167,9 @@ def _term_values(role: str, situation: Situation, measure: Measure) -> list:
 
 
 def _as_float(v) -> np.ndarray | float:
-    return float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float)
+    if isinstance(v, np.ndarray) and v.ndim > 0:
+        return v if v.dtype == np.float64 else v.astype(float)
+    return float(v)
 
 
 def _terms_of(role: str, situation: Situation, measure: Measure) -> np.ndarray:
@@ -205,10 +207,11 @@ def _first_argmax(values: list) -> np.ndarray | int:
     """As ``np.argmax`` over the terms' axis of the array ``values`` would form (the first largest). Of the values
     that are one number only the first largest can be the first largest overall: the others are left out."""
     top = None  # the first largest of the numbers
+    arrays = [isinstance(v, np.ndarray) and v.ndim > 0 for v in values]
     for k, v in enumerate(values):
-        if np.ndim(v) == 0 and (top is None or v > values[top]):
+        if not arrays[k] and (top is None or v > values[top]):
             top = k
-    candidates = [k for k, v in enumerate(values) if k == top or np.ndim(v) > 0]
+    candidates = [k for k in range(len(values)) if k == top or arrays[k]]
     index, best = candidates[0], values[candidates[0]]
     for k in candidates[1:]:
         better = values[k] > best
