@@ -841,9 +841,10 @@ def report(table: Table, command: str, started: dt.datetime, seconds: float, not
         "wall and `os.wait4` CPU time for the commands. Memory is the peak resident set of the largest",
         "process of a command's tree (GNU `/usr/bin/time`'s `%M`) and the peak of the sum over the tree",
         "(polled from /proc every 20 ms; forked workers share pages, so the sum overstates). The compiled",
-        "reference is a numba kernel of the model's arithmetic for one case (death toll, severity, stakes,",
-        "noise, utilities, roles, deliberation rounds, stances, agenda, consensus vote with the fall back, delay",
-        "draws, days); it gives no reasons, vetoes or troops, and it is checked against `simulate` first.",
+        "reference is a numba kernel of the model's arithmetic for one case (death toll, severity, the lead",
+        "state's resolve, stakes, costs, noise, utilities on five rungs, roles, deliberation rounds, stances,",
+        "agenda, consensus vote with the fall back, delay draws, sessions, days and the horizon); it gives no",
+        "reasons, vetoes or troops, and it is checked against `simulate` first.",
         "(c)'s design sweeps are stopped 1 s after their workers start (then killed 2 s later): the design is",
         "built and the first chunks run, which is where a design held whole would show; every size is measured",
         "in that phase (none has reached the assembly of its results).", ""])
