@@ -66,6 +66,8 @@ sys.path.insert(0, str(ROOT))
 
 from model import CouncilModel, Parameters, load_scenario, simulate  # noqa: E402
 from model import mechanisms as mech  # noqa: E402
+from model.council import HORIZON_DAYS  # noqa: E402
+from model.ladder import RUNGS  # noqa: E402
 
 CASE = "kazakhstan-2022"
 GB = 1024**3
@@ -282,58 +284,129 @@ def section_a(table: Table, points: int, repeats: int, tmp: Path) -> None:
 # --- (b) the compiled reference ----------------------------------------------------------------------
 #
 # What it covers: for one case with one uncertain fact (the death toll) and the consensus rule, per
-# replication: the death toll drawn, the severity, every member's stake (the benefit terms are linear in
-# the severity: their slope and intercept, and each measure's costs, are read from a CouncilModel built
-# at 2 replications: the same registered terms, so no term is written twice), the perception noise, the
-# utility of each measure, the requester's and a party's fixed positions, the rounds of simultaneous
-# revision (lead state's pull and the peers' mean), the stances on each rung, the agenda (the lead
-# state's support for the measures on its agenda), the consensus vote from the top rung down with the
-# fall back, the delay draws and the days to decision. Not covered: the reasons, objections and vetoes
-# per member, the troops, other rules, cases with other uncertain facts. It draws from a numpy Generator
-# (PCG64, as simulate) one replication at a time, in another order than simulate's, so it agrees with
-# simulate in distribution, not draw by draw (checked below, at the defaults and at a noise that mixes outcomes).
+# replication: the death toll drawn, the severity (after the peak or not), the lead state's resolve (from its
+# net stake, linear in the severity), every member's stake and each measure's costs (affine in the severity
+# and the resolve: their coefficients are fitted exactly to the engine's own registered terms on a
+# CouncilModel of 64 replications, and the fit is checked, so no term is written twice), the perception
+# noise, the utility of each measure on the five-rung ladder, the fixed positions of the requester, its
+# allies and the parties, the rounds of simultaneous revision (lead state's pull and the peers' mean), the
+# stances on each rung, the agenda (what may be tabled, from the engine's own ``is_tabled``: a request, an
+# organ convening, the lead state's support), the consensus vote from the top rung down with the fall back,
+# the delay draws, the session that decides (an extraordinary one on the lead state's, the chair's or a
+# member's push, else the next regular session a uniform ``wait`` away, an organ's instruction on an appeal)
+# and the days to decision with the horizon (``pending``). Not covered: the reasons, objections and vetoes
+# per member, the troops, other rules, cases with other uncertain facts or alternative codings. It draws from
+# a numpy Generator (PCG64, as simulate) one replication at a time, in another order than simulate's, so it
+# agrees with simulate in distribution, not draw by draw (checked below, at the defaults and at a noise that
+# mixes outcomes).
+
+N_RUNGS = len(RUNGS)
 
 
 class KernelCase(NamedTuple):
-    slope: np.ndarray  # (n,) stake per unit of severity
-    intercept: np.ndarray  # (n,) stake at severity 0 (what-if shift included)
-    cost: np.ndarray  # (n, 3) cost of each measure
-    benefit: np.ndarray  # (3,) share of the stake each measure answers
-    role: np.ndarray  # (n,) 0 member or lead, 2 requester, 3 party
+    stake: np.ndarray  # (n, 3) stake = [1, severity, resolve] @ stake[i] (what-if shift included)
+    cost: np.ndarray  # (n, rungs, 3) cost of each measure, the same way
+    benefit: np.ndarray  # (rungs,) share of the stake each measure answers
+    role: np.ndarray  # (n,) 0 member, 1 lead, 2 requester, 3 party, 4 ally
     pull: np.ndarray  # (n,) lead state's weight in a revision
     peer: np.ndarray  # (n,) peers' weight in a revision
-    side: np.ndarray  # (3,) measures that take sides (a party objects)
-    agenda: np.ndarray  # (3,) measures that need the lead state's support to be tabled
+    fixed: np.ndarray  # (n, rungs) the fixed utility of a role (NaN: none; for the requester's asked rungs: a floor)
+    floor: np.ndarray  # (n, rungs) bool: ``fixed`` is a floor (max with the utility), not a value
+    eligible: np.ndarray  # (rungs,) bool: may be tabled (asked for, or an organ convenes)
+    needs_lead: np.ndarray  # (rungs,) bool: tabled only with the lead state's support
+    regular: np.ndarray  # (rungs,) days between the regular sessions of the quickest body that decides it
+    opened: np.ndarray  # (rungs + 1,) bool by outcome: an organ opens it on the appeal (no session needed)
+    leaders: np.ndarray  # (2,) members whose push may call an extraordinary session (-1: none)
     scalars: np.ndarray  # see kernel_case
 
 
+def _affine(y: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
+    """Coefficients of ``y`` (R,) on the columns of ``x`` (R, k), checked to be exact."""
+    coef = np.linalg.lstsq(x, y, rcond=None)[0]
+    if not np.allclose(x @ coef, y, rtol=0, atol=1e-9):
+        raise ValueError(f"the compiled reference: {what} is not affine in the severity and the resolve")
+    return coef
+
+
 def kernel_case(case, params: Parameters) -> KernelCase:
-    """The case's constants for the kernel, read from the engine's own terms (a 2-replication model)."""
-    model = CouncilModel(case, params, replications=2, rng=0)
+    """The case's constants for the kernel, read from the engine's own terms (a 64-replication model)."""
+    from model.council import is_tabled
+    from model.ladder import Stance
+    from model.terms import BENEFITS, COSTS, Situation
+
+    R = 64
+    model = CouncilModel(case, params, replications=R, rng=0)
     crisis, members = model.crisis, model.members
     if model.rule.name != "consensus" or [k for k, f in case.facts.items() if f.is_range] != ["threat.deaths"]:
         raise ValueError("the compiled reference covers consensus cases with the death toll as the one range")
     sev = np.asarray(crisis.severity, dtype=float)
-    stake = np.array([sum(m.benefit_terms.values()) + case.stake_shifts.get(m.name, 0.0) for m in members])
-    slope = (stake[:, 1] - stake[:, 0]) / (sev[1] - sev[0])
-    weights = [mech.revision_weights(m.pull, params.peer_weight) for m in members]
+    res = np.broadcast_to(np.asarray(crisis.resolve, dtype=float), sev.shape)
+    x = np.column_stack([np.ones(R), sev, res])
     measures = case.organisation.measures
+    stake, cost = [], []
+    for m in members:
+        situation = Situation(crisis, params, m.profile, m.interest, model.burden[m.name])
+        terms = [t.compute(situation) for t in BENEFITS if m.role in t.roles]
+        total = sum(terms, np.zeros(R)) + case.stake_shifts.get(m.name, 0.0)
+        stake.append(_affine(total, x, f"{m.name}'s stake"))
+        cost.append([_affine(np.broadcast_to(sum((t.compute(situation, measure) for t in COSTS if m.role in t.roles),
+                                                 0.0), (R,)).astype(float), x, f"{m.name}'s cost of {measure.name}")
+                     for measure in measures])
+    # The severity from the death toll (linear in the clipped log), through the mechanisms' own formulas.
+    timing, scope = case.value("request.timing"), case.value("threat.scope")
+
+    def severity_at(deaths: float) -> float:
+        return float(mech.after_peak_severity(mech.crisis_severity(deaths, scope, params.severity_deaths_full,
+                                                                   params.severity_floor), timing,
+                                              after_peak_discount=params.after_peak_discount))
+
+    sev0, sev1 = severity_at(0.0), severity_at(params.severity_deaths_full)
+    # The lead state's resolve: 1 - exp(-max(net, 0) / scale), its net stake linear in the severity.
+    a = b = 0.0
+    if model.lead is not None:
+        inner = (res > 0) & (res < 1)
+        if inner.sum() >= 2:
+            a, b = _affine(-params.resolve_scale * np.log1p(-res[inner]), x[inner, :2], "the lead state's net stake")
+        check = 1.0 - np.exp(-np.clip(a + b * sev, 0.0, None) / params.resolve_scale)
+        if not np.allclose(check, res, rtol=0, atol=1e-9):
+            raise ValueError("the compiled reference: the lead state's resolve is not reproduced")
+    n, obj = len(members), params.objection_threshold
+    asked = np.arange(1, N_RUNGS + 1) <= crisis.requested
+    fixed, floor = np.full((n, N_RUNGS), np.nan), np.zeros((n, N_RUNGS), dtype=bool)
+    between = crisis.mandate_origin == "member_state"
+    for i, m in enumerate(members):
+        if m.role in ("requester", "ally"):
+            fixed[i, asked], floor[i, asked] = 0.1, True
+        if m.role == "requester":
+            fixed[i, ~asked] = -(obj + 1.0)
+        elif m.role == "party":
+            fixed[i, [between or ms.sidetaking >= 0.5 for ms in measures]] = -(obj + 1.0)
+    lead = model.lead_index if model.lead is not None else -1
+    eligible = np.array([bool(is_tabled(lvl, crisis, None)[0]) for lvl in range(1, N_RUNGS + 1)])
+    probe = np.array([Stance.SUPPORT, Stance.ACQUIESCE] + [Stance.SUPPORT] * (R - 2))
+    needs_lead = np.array([lead >= 0 and eligible[lvl - 1] and not bool(is_tabled(lvl, crisis, probe)[1])
+                           for lvl in range(1, N_RUNGS + 1)])
+    names = [m.name for m in members]
+    leaders = [lead if lead >= 0 and "lead_state" in crisis.callers else -1,
+               names.index(crisis.chair) if crisis.chair in names and "chair" in crisis.callers else -1]
+    caller = (names.index(crisis.requester) if "member" in crisis.callers and crisis.requester in names
+              and crisis.to_organisation else -1)
+    weights = [mech.revision_weights(m.pull, params.peer_weight) for m in members]
     deaths = case.facts["threat.deaths"]
-    asked = crisis.requested if crisis.channel == "organisation" else 0
     scalars = np.array([
-        deaths.low, deaths.high, math.log1p(params.severity_deaths_full), params.severity_floor,
-        mech.SCOPE_WEIGHT[case.value("threat.scope")], model.lead_index if model.lead is not None else -1,
-        params.rounds, params.noise, params.objection_threshold, params.delay_threshold, asked,
-        params.base_days, params.urgency, params.delay_days, crisis.readiness], dtype=float)
-    role = {"requester": 2, "party": 3}
+        deaths.low, deaths.high, math.log1p(params.severity_deaths_full), sev0, sev1 - sev0, a, b,
+        params.resolve_scale, lead, params.rounds, params.noise, obj, params.delay_threshold, params.base_days,
+        params.urgency, params.delay_days, crisis.readiness, params.instruction_days, HORIZON_DAYS, caller],
+        dtype=float)
+    role = {"lead": 1, "requester": 2, "party": 3, "ally": 4}
     return KernelCase(
-        slope=slope, intercept=stake[:, 0] - slope * sev[0],
-        cost=np.array([m.cost_terms.sum(axis=1) for m in members], dtype=float),
-        benefit=np.array([m.benefit for m in measures], dtype=float),
+        stake=np.array(stake), cost=np.array(cost), benefit=np.array([m.benefit for m in measures], dtype=float),
         role=np.array([role.get(m.role, 0) for m in members], dtype=np.int64),
-        pull=np.array([w[0] for w in weights]), peer=np.array([w[1] for w in weights]),
-        side=np.array([m.sidetaking >= 0.5 for m in measures]),
-        agenda=np.array([lvl in crisis.agenda_levels for lvl in (1, 2, 3)]), scalars=scalars)
+        pull=np.array([w[0] for w in weights], dtype=float), peer=np.array([w[1] for w in weights], dtype=float),
+        fixed=fixed, floor=floor, eligible=eligible, needs_lead=needs_lead,
+        regular=np.asarray(crisis.regular_days, dtype=float),
+        opened=np.array([crisis.to_organisation and lvl in crisis.convenable for lvl in range(N_RUNGS + 1)]),
+        leaders=np.array(leaders, dtype=np.int64), scalars=scalars)
 
 
 def _stance(u: float, objection: float, delay: float) -> int:
@@ -345,26 +418,25 @@ def _stance(u: float, objection: float, delay: float) -> int:
     return 3 if u > 0 else 2
 
 
-def _assess(sev, ck, noise, own, rng):
+def _assess(sev, res, ck, noise, own, rng):
     """Every member's own utility of each measure in one replication (stake, noise, costs, roles)."""
-    n, obj, asked = ck.slope.size, ck.scalars[8], ck.scalars[10]
+    n, k_max = ck.stake.shape[0], ck.benefit.size
     for i in range(n):
-        stake = ck.slope[i] * sev + ck.intercept[i] + rng.normal(0.0, noise)
-        for k in range(3):
-            u = ck.benefit[k] * stake - ck.cost[i, k]
-            if ck.role[i] == 2:
-                u = max(u, 0.1) if k + 1 <= asked else -(obj + 1.0)
-            elif ck.role[i] == 3 and ck.side[k]:
-                u = -(obj + 1.0)
+        stake = ck.stake[i, 0] + ck.stake[i, 1] * sev + ck.stake[i, 2] * res + rng.normal(0.0, noise)
+        for k in range(k_max):
+            u = ck.benefit[k] * stake - (ck.cost[i, k, 0] + ck.cost[i, k, 1] * sev + ck.cost[i, k, 2] * res)
+            f = ck.fixed[i, k]
+            if not math.isnan(f):
+                u = max(u, f) if ck.floor[i, k] else f
             own[i, k] = u
 
 
 def _deliberate(ck, own, pos, nxt, lead, rounds):
     """``rounds`` rounds of simultaneous revision; returns the array holding the final positions."""
-    n = own.shape[0]
+    n, k_max = own.shape
     pos[:, :] = own
     for _ in range(rounds):
-        for k in range(3):
+        for k in range(k_max):
             total = 0.0
             for i in range(n):
                 total += pos[i, k]
@@ -381,12 +453,12 @@ def _deliberate(ck, own, pos, nxt, lead, rounds):
 
 def _vote(ck, pos, lead, draws):
     """The consensus vote from the top rung down; returns (outcome, rungs tabled that failed, days of delay)."""
-    n, obj, delay, asked = pos.shape[0], ck.scalars[8], ck.scalars[9], ck.scalars[10]
+    n, obj, delay = pos.shape[0], ck.scalars[11], ck.scalars[12]
     failed = 0
-    for lvl in range(3, 0, -1):
-        if lvl > asked:
+    for lvl in range(ck.benefit.size, 0, -1):
+        if not ck.eligible[lvl - 1]:
             continue
-        if ck.agenda[lvl - 1] and lead >= 0 and _stance(pos[lead, lvl - 1], obj, delay) != 3:
+        if ck.needs_lead[lvl - 1] and _stance(pos[lead, lvl - 1], obj, delay) != 3:
             continue
         objected, delays = False, 0.0
         for i in range(n):
@@ -402,24 +474,43 @@ def _vote(ck, pos, lead, draws):
 def _council(replications, rng, ck, outcome, days):
     """The kernel: ``replications`` worlds of the case, one after the other."""
     s = ck.scalars
-    lo, hi, log_full, floor, scope = s[0], s[1], s[2], s[3], s[4]
-    lead, rounds, noise, base_days, urgency, delay_days, readiness = int(s[5]), int(s[6]), s[7], s[11], s[12], s[13], s[14]
-    n = ck.slope.size
-    own, pos, nxt, draws = np.empty((n, 3)), np.empty((n, 3)), np.empty((n, 3)), np.empty(n)
+    lo, hi, log_full, sev0, sev_span, a, b, scale = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+    lead, rounds, noise = int(s[8]), int(s[9]), s[10]
+    base_days, urgency, delay_days, readiness, instruction, horizon, caller = (
+        s[13], s[14], s[15], s[16], s[17], s[18], int(s[19]))
+    n, k_max = ck.stake.shape[0], ck.benefit.size
+    own, pos, nxt, draws = np.empty((n, k_max)), np.empty((n, k_max)), np.empty((n, k_max)), np.empty(n)
     for r in range(replications):
-        sev = (floor + (1.0 - floor) * min(max(math.log1p(rng.uniform(lo, hi)) / log_full, 0.0), 1.0)) * scope
-        _assess(sev, ck, noise, own, rng)
+        sev = sev0 + sev_span * min(max(math.log1p(rng.uniform(lo, hi)) / log_full, 0.0), 1.0)
+        res = 1.0 - math.exp(-max(a + b * sev, 0.0) / scale) if lead >= 0 else 0.0
+        _assess(sev, res, ck, noise, own, rng)
         final = _deliberate(ck, own, pos, nxt, lead, rounds)
         for i in range(n):
             draws[i] = rng.exponential(1.0) * delay_days
         level, failed, delays = _vote(ck, final, lead, draws)
-        outcome[r] = level
+        wait = rng.uniform()
         if level == 0:
+            outcome[r] = 0
             days[r] = np.nan
             continue
-        support = final[lead, level - 1] if lead >= 0 else 0.0
-        mobilise = (1.0 - readiness) * delay_days if level == 3 else 0.0
-        days[r] = base_days * math.exp(-urgency * max(support, 0.0)) + delays + failed * delay_days / 2.0 + mobilise
+        rung = level - 1
+        keen = -1.0
+        for j in range(ck.leaders.size):
+            if ck.leaders[j] >= 0:
+                keen = max(keen, final[ck.leaders[j], rung])
+        called = keen > 0 or (caller >= 0 and final[caller, rung] > 0)
+        extraordinary = base_days * math.exp(-urgency * max(keen, 0.0))
+        session = extraordinary if called else base_days + wait * ck.regular[rung]
+        if ck.opened[level]:
+            session = min(instruction, session)
+        mobilise = (1.0 - readiness) * delay_days if level == k_max else 0.0
+        d = session + delays + failed * delay_days / 2.0 + mobilise
+        if d > horizon:  # pending: no decision within the horizon
+            outcome[r] = 0
+            days[r] = np.nan
+        else:
+            outcome[r] = level
+            days[r] = d
 
 
 _KERNEL: dict[str, Callable] = {}
@@ -452,7 +543,7 @@ def agreement(case, params: Parameters, replications: int) -> tuple[bool, str]:
     k_out, k_days = run_kernel(ck, replications, 7)
     s_out, s_days = np.asarray(res.outcome), np.asarray(res.days, dtype=float)
     worst = 0.0
-    for level in range(4):
+    for level in range(N_RUNGS + 1):
         p, q = float(np.mean(s_out == level)), float(np.mean(k_out == level))
         se = math.sqrt(max((p * (1 - p) + q * (1 - q)) / replications, 1e-12))
         worst = max(worst, abs(p - q) / se)
@@ -460,7 +551,7 @@ def agreement(case, params: Parameters, replications: int) -> tuple[bool, str]:
     if a.size > 1 and b.size > 1:
         se = math.sqrt(a.var() / a.size + b.var() / b.size) or 1e-12
         worst = max(worst, abs(a.mean() - b.mean()) / se)
-    shares = ", ".join(f"{float(np.mean(s_out == v)):.3f}/{float(np.mean(k_out == v)):.3f}" for v in range(4))
+    shares = ", ".join(f"{float(np.mean(s_out == v)):.3f}/{float(np.mean(k_out == v)):.3f}" for v in range(N_RUNGS + 1))
     return worst <= 4.0, (f"outcome shares none..deployment simulate/kernel {shares}; mean days "
                           f"{np.nanmean(s_days):.3f}/{np.nanmean(k_days):.3f}; largest gap {worst:.1f} s.e.")
 
@@ -513,7 +604,7 @@ def section_b(table: Table, sizes: list[int], batch_runs: int, repeats: int) -> 
         run_kernel(ck, 10, 0)
         table.add("b", "compiled reference: numba version, compile time", f"{numba.__version__}, "
                   f"{time.process_time() - c0:.1f} CPU-s (once, not counted below)")
-        for label, params in (("defaults", Parameters()), ("noise 2 (all four outcomes)", Parameters(noise=2.0))):
+        for label, params in (("defaults", Parameters()), ("noise 2 (outcomes mixed)", Parameters(noise=2.0))):
             ok, text = agreement(case, params, max(sizes))
             table.add("b", f"compiled reference agrees with simulate, {label} ({max(sizes):,} replications each)",
                       text, "within 4 s.e.", ok)
@@ -750,9 +841,10 @@ def report(table: Table, command: str, started: dt.datetime, seconds: float, not
         "wall and `os.wait4` CPU time for the commands. Memory is the peak resident set of the largest",
         "process of a command's tree (GNU `/usr/bin/time`'s `%M`) and the peak of the sum over the tree",
         "(polled from /proc every 20 ms; forked workers share pages, so the sum overstates). The compiled",
-        "reference is a numba kernel of the model's arithmetic for one case (death toll, severity, stakes,",
-        "noise, utilities, roles, deliberation rounds, stances, agenda, consensus vote with the fall back, delay",
-        "draws, days); it gives no reasons, vetoes or troops, and it is checked against `simulate` first.",
+        "reference is a numba kernel of the model's arithmetic for one case (death toll, severity, the lead",
+        "state's resolve, stakes, costs, noise, utilities on five rungs, roles, deliberation rounds, stances,",
+        "agenda, consensus vote with the fall back, delay draws, sessions, days and the horizon); it gives no",
+        "reasons, vetoes or troops, and it is checked against `simulate` first.",
         "(c)'s design sweeps are stopped 1 s after their workers start (then killed 2 s later): the design is",
         "built and the first chunks run, which is where a design held whole would show; every size is measured",
         "in that phase (none has reached the assembly of its results).", ""])

@@ -61,9 +61,6 @@ class MemberState(mesa.Agent):
         self.position: np.ndarray  # (replications, measures) current position, revised each round
         self._next: np.ndarray
         self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
-        #: Cost of each measure by term, (measures, len(COST_REASONS)): the mean over replications where a term
-        #: differs between them (an uncertain fact, the lead state's resolve, or points run side by side).
-        self.cost_terms: np.ndarray | None = None
         self.dominant_cost: np.ndarray  # (measures,) or (replications, measures) int8: the largest cost term of each measure
 
     # -- the protocol --------------------------------------------------------------------------
@@ -77,14 +74,17 @@ class MemberState(mesa.Agent):
         situation = Situation(crisis, p, self.profile, self.interest, model.burden[self.name])
         terms = self._benefits(situation)  # not kept: reasons() needs only the largest (benefit_terms recomputes them)
         stake = sum(terms.values()) + model.perception_noise[self] + model.case.stake_shifts.get(self.name, 0.0)
-        self.best_benefit = _BENEFIT_CODES[np.argmax(np.stack(list(terms.values()), axis=1), axis=1)].astype(np.int8)
+        borne = [v if self.role in t.roles else 0.0 for t, v in zip(BENEFITS, terms.values(), strict=True)]
+        self.best_benefit = _BENEFIT_CODES[np.broadcast_to(_first_argmax(borne), stake.shape)].astype(np.int8)
         del terms
-        costs = [_terms_of(self.role, situation, m) for m in measures]
-        dominant = np.broadcast_arrays(*(np.argmax(t, axis=-1) for t in costs))
+        # Each measure's cost terms as numbers or arrays over replications (most terms are one number): their
+        # largest and their total without an (R, terms) array (cost_terms recomputes them when asked).
+        costs = [_term_values(self.role, situation, m) for m in measures]
+        dominant = np.broadcast_arrays(*(np.asarray(_first_argmax(t)) for t in costs))
         self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
-        self.cost_terms = np.stack([t if t.ndim == 1 else t.mean(axis=0) for t in costs])
-        self.own = np.stack([mech.measure_utility(stake, m.benefit, t.sum(axis=-1))
+        self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))
                              for t, m in zip(costs, measures, strict=True)], axis=1)
+        del costs
         unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
         if self.role in ("requester", "ally"):
             self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what was asked for
@@ -103,6 +103,16 @@ class MemberState(mesa.Agent):
     def _benefits(self, situation: Situation) -> dict[str, np.ndarray]:
         return {t.name: t.compute(situation) if self.role in t.roles else np.zeros_like(situation.crisis.severity)
                 for t in BENEFITS}
+
+    @property
+    def cost_terms(self) -> np.ndarray:
+        """Cost of each measure by term, (measures, len(COST_REASONS)): the mean over replications where a term
+        differs between them (an uncertain fact, the lead state's resolve, or points run side by side); computed
+        again when asked, from the same facts (the model does not keep them)."""
+        model = self.model
+        situation = Situation(model.crisis, model.params, self.profile, self.interest, model.burden[self.name])
+        costs = [_terms_of(self.role, situation, m) for m in model.case.organisation.measures]
+        return np.stack([t if t.ndim == 1 else t.mean(axis=0) for t in costs])
 
     @property
     def benefit_terms(self) -> dict[str, np.ndarray]:
@@ -150,11 +160,61 @@ class MemberState(mesa.Agent):
         return out.astype(np.int8)
 
 
+def _term_values(role: str, situation: Situation, measure: Measure) -> list:
+    """A measure's cost terms in the registry's order: each a number, or an array over replications; a term
+    the role does not bear is 0. (Float64 numbers, as :func:`_terms_of`'s array holds them.)"""
+    return [_as_float(t.compute(situation, measure)) if role in t.roles else 0.0 for t in COSTS]
+
+
+def _as_float(v) -> np.ndarray | float:
+    if isinstance(v, np.ndarray) and v.ndim > 0:
+        return v if v.dtype == np.float64 else v.astype(float)
+    return float(v)
+
+
 def _terms_of(role: str, situation: Situation, measure: Measure) -> np.ndarray:
     """A measure's cost terms as one array, terms last: (terms,), or (replications, terms) when any term is
     an array over replications; a term the role does not bear is 0."""
-    values = {k: t.compute(situation, measure) for k, t in enumerate(COSTS) if role in t.roles}
-    out = np.zeros((*np.broadcast_shapes(*(np.shape(v) for v in values.values())), len(COSTS)))
-    for k, v in values.items():
+    values = _term_values(role, situation, measure)
+    out = np.zeros((*np.broadcast_shapes(*(np.shape(v) for v in values)), len(COSTS)))
+    for k, v in enumerate(values):
         out[..., k] = v
     return out
+
+
+def _row_sum(values: list) -> np.ndarray | float:
+    """The sum of ``values`` (numbers or arrays over replications) in numpy's own order of summation over the
+    last axis (pairwise, eight accumulators), so that it is the same, bit for bit, as summing the (R, terms)
+    array they would form, without forming it (tests/test_batch.py checks the order against numpy's)."""
+    n = len(values)
+    if n < 8:
+        total = -0.0
+        for v in values:
+            total = total + v
+        return total
+    acc = list(values[:8])
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        for j in range(8):
+            acc[j] = acc[j] + values[i + j]
+    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    for i in range(whole, n):
+        total = total + values[i]
+    return total
+
+
+def _first_argmax(values: list) -> np.ndarray | int:
+    """As ``np.argmax`` over the terms' axis of the array ``values`` would form (the first largest). Of the values
+    that are one number only the first largest can be the first largest overall: the others are left out."""
+    top = None  # the first largest of the numbers
+    arrays = [isinstance(v, np.ndarray) and v.ndim > 0 for v in values]
+    for k, v in enumerate(values):
+        if not arrays[k] and (top is None or v > values[top]):
+            top = k
+    candidates = [k for k in range(len(values)) if k == top or arrays[k]]
+    index, best = candidates[0], values[candidates[0]]
+    for k in candidates[1:]:
+        better = values[k] > best
+        index = np.where(better, k, index)
+        best = np.where(better, values[k], best)
+    return index

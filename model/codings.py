@@ -56,12 +56,30 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[
     order = np.argsort([np.flatnonzero(inverse == k)[0] for k in range(len(combos))], kind="stable")
     groups = []
     for k in order:
-        facts = {name: dataclasses.replace(f, alternatives=()) for name, f in case.facts.items()}
-        for (_, opts), pick in zip(choices, combos[k], strict=True):
-            facts.update(opts[int(pick)][1])
-        coded = dataclasses.replace(case, facts=derive_defaults(facts, case.organisation, case.date))
-        groups.append((tuple(int(x) for x in combos[k]), coded, np.flatnonzero(inverse == k)))
+        key = tuple(int(x) for x in combos[k])
+        groups.append((key, _coded(case, choices, key), np.flatnonzero(inverse == k)))
     return groups
+
+
+#: The cases under their codings already built: (id of the case, codings' key) -> (the case, the coded case). A
+#: sweep or a calibration runs the same few codings of a case for every point: each is built once.
+_CODED: dict[tuple[int, tuple[int, ...]], tuple[Case, Case]] = {}
+_CODED_SIZE = 512
+
+
+def _coded(case: Case, choices: list, key: tuple[int, ...]) -> Case:
+    """The case under the codings ``key`` (an index into each of ``choices``), built once per case and key."""
+    hit = _CODED.get((id(case), key))
+    if hit is not None and hit[0] is case:
+        return hit[1]
+    facts = {name: dataclasses.replace(f, alternatives=()) for name, f in case.facts.items()}
+    for (_, opts), pick in zip(choices, key, strict=True):
+        facts.update(opts[pick][1])
+    coded = dataclasses.replace(case, facts=derive_defaults(facts, case.organisation, case.date))
+    if len(_CODED) >= _CODED_SIZE:
+        _CODED.clear()
+    _CODED[(id(case), key)] = (case, coded)
+    return coded
 
 
 def group_seed(seed: int, combo: int) -> int:

@@ -243,3 +243,87 @@ DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS
 
 #: Readable labels of sweep columns that figures and reports name (a column of a statistic above).
 COLUMN_LABELS: dict[str, str] = {"p_deployment": "P(deployment)", "days_p50": "median days to decision"}
+
+
+# --- many runs at once ----------------------------------------------------------------------------------------
+#
+# A sweep records the same statistics for every point of a pass: the forms below compute a statistic over many
+# runs of the same replications and members at once, the same values, bit for bit, as its ``compute`` run by
+# run (tests/test_batch.py checks them against it). A statistic without one is computed run by run.
+
+def _stacked(runs: Sequence[Run], name: str) -> np.ndarray:
+    return np.stack([getattr(r, name) for r in runs])
+
+
+def _outcome_counts(runs: Sequence[Run]) -> tuple[np.ndarray, int]:
+    outcome = _stacked(runs, "outcome")
+    return np.stack([(outcome == level).sum(axis=1) for level in range(len(LEVELS))], axis=1), outcome.shape[1]
+
+
+def _outcome_probabilities_many(runs: Sequence[Run]) -> list[Any]:
+    counts, reps = _outcome_counts(runs)
+    return [{lvl: float(p) for lvl, p in zip(LEVELS, row, strict=True)} for row in counts / reps]
+
+
+def _modal_outcome_many(runs: Sequence[Run]) -> list[Any]:
+    return [LEVELS[int(k)] for k in np.argmax(_outcome_counts(runs)[0], axis=1)]
+
+
+def _day_quantiles_many(runs: Sequence[Run]) -> list[Any]:
+    days = np.sort(_stacked(runs, "days"), axis=1)  # the decided first, NaN last
+    decided = (~np.isnan(days)).sum(axis=1)
+    out: list[Any] = [None] * len(runs)
+    for k in np.unique(decided):  # runs with as many decided replications: one call
+        rows = np.flatnonzero(decided == k)
+        if k == 0:
+            for r in rows:
+                out[r] = dict.fromkeys(DAY_QUANTILES)
+            continue
+        q = np.quantile(days[rows, :k], list(DAY_QUANTILES.values()), axis=1)
+        for j, r in enumerate(rows):
+            out[r] = {name: float(v) for name, v in zip(DAY_QUANTILES, q[:, j], strict=True)}
+    return out
+
+
+def _objection_rate_many(runs: Sequence[Run]) -> list[Any]:
+    rates = _stacked(runs, "objected").mean(axis=1)
+    members = runs[0].members
+    return [{m: float(r) for m, r in zip(members, row, strict=True)} for row in rates]
+
+
+def _lead_state_share_many(runs: Sequence[Run]) -> list[Any]:
+    first = runs[0]
+    deployed = _stacked(runs, "outcome") == Level.DEPLOYMENT
+    if first.lead_state not in first.members:
+        return [None] * len(runs)
+    troops = _stacked(runs, "contribution").astype(float)
+    total = troops.sum(axis=2)
+    ok = total > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = troops[:, :, first.members.index(first.lead_state)] / total
+    out: list[Any] = []
+    for p in range(len(runs)):
+        keep = ok[p] & deployed[p]
+        out.append(float(np.mean(ratio[p][keep])) if deployed[p].any() and keep.any() else None)
+    return out
+
+
+def _undecided_many(runs: Sequence[Run]) -> list[Any]:
+    return [float(v) for v in _stacked(runs, "pending").mean(axis=1)]
+
+
+_MANY: dict[str, Callable[[Sequence[Run]], list[Any]]] = {
+    "outcome_probabilities": _outcome_probabilities_many, "modal_outcome": _modal_outcome_many,
+    "days_to_decision": _day_quantiles_many, "objection_rate": _objection_rate_many,
+    "lead_state_share": _lead_state_share_many, "undecided": _undecided_many,
+}
+
+
+def compute_many(name: str, runs: Sequence[Run]) -> list[Any]:
+    """``STATISTICS[name].compute`` of each run, the same values: over the runs at once where the statistic has
+    a form for many runs and the runs have the same replications, members and lead state, else run by run."""
+    many = _MANY.get(name)
+    alike = len({(r.outcome.shape[0], tuple(r.members), r.lead_state) for r in runs}) == 1
+    if many is None or len(runs) < 2 or not alike or any(getattr(r, "pending", None) is None for r in runs):
+        return [STATISTICS[name].compute(r) for r in runs]
+    return many(runs)

@@ -214,3 +214,30 @@ def test_a_pass_that_fails_falls_back_to_its_points_one_by_one(mixed, monkeypatc
 
     monkeypatch.setattr("model.sweep.evaluate.simulate_points", broken)
     assert run_chunk(ctx, 0, points[:12]).table.to_pylist() == expected
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 8, 9, 11, 16, 17, 25])
+def test_the_cost_terms_add_up_in_numpys_order(n):
+    """A member's total cost of a measure is summed term by term (no (R, terms) array) in numpy's own order of
+    summation over the terms' axis, and its dominant term is argmax's: the same numbers bit for bit."""
+    from model.agents import _first_argmax, _row_sum
+
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal((5000, n)) * 10.0 ** rng.uniform(-8, 8, (5000, n))
+    a[:, ::3] = a[0, ::3]  # some terms one number for every replication
+    columns = [a[0, k] if k % 3 == 0 else a[:, k] for k in range(n)]
+    assert np.array_equal(np.broadcast_to(_row_sum(columns), (5000,)), a.sum(axis=-1))
+    assert np.array_equal(np.broadcast_to(_first_argmax(columns), (5000,)), np.argmax(a, axis=-1))
+    assert _row_sum(list(a[1])) == a[1].sum() and _first_argmax(list(a[1])) == np.argmax(a[1])
+
+
+@pytest.mark.parametrize("case_id", ["kazakhstan-2022", "armenia-2021-05", "kyrgyzstan-2010-06"])
+def test_statistics_over_many_points_are_each_points_own(case_id):
+    """A sweep computes its statistics over the points of a pass at once: the same values as point by point."""
+    from model.statistics import STATISTICS, compute_many
+
+    params = [Parameters(noise=x) for x in (0.0, 0.5, 1.0, 2.0, 1.5, 2.0)]
+    runs = simulate_points(case_id, 60, list(range(len(params))), params)
+    for name in STATISTICS:
+        many = compute_many(name, runs)
+        assert repr(many) == repr([STATISTICS[name].compute(r) for r in runs]), name

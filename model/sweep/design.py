@@ -21,7 +21,8 @@ Memory: a chunk's points are made when the chunk is sent (:meth:`Design.values_o
 as Python objects. Full factorial and one-at-a-time designs compute a point from its index; a Sobol' design
 keeps only its scrambled generator and computes the rows of a chunk (``fast_forward``); a Latin hypercube
 keeps its sample as one float64 array (8 bytes per factor and point: each column is a permutation of the
-whole sample, so no row is known before all are drawn), drawn exactly as ``SALib.sample.latin`` draws it.
+whole sample, so no row is known before all are drawn), drawn exactly as ``SALib.sample.latin`` draws it, in
+place, a block of rows at a time (nothing else grows with the design).
 """
 
 from __future__ import annotations
@@ -209,14 +210,25 @@ class Given(Design):
         return self.points[j]
 
 
+#: Rows of a Latin hypercube drawn at a time (the strata's bounds of only these rows exist at once).
+_LHS_BLOCK = 1 << 16
+
+
 def latin_hypercube(factors: Sequence[Factor], n: int, seed: int) -> np.ndarray:
     """``n`` x ``D`` Latin hypercube sample of the unit cube, exactly ``SALib.sample.latin``'s (the same draws in
     the same order: one uniform draw in each stratum, row by row; then each column shuffled in turn), without
     its row-by-row Python lists."""
     rng = np.random.default_rng(np.random.SeedSequence(seed)).spawn(1)[0]  # as SALib's handle_seed
     d = 1.0 / n
-    strata = np.arange(n, dtype=np.int64)[:, None]
-    sample = rng.uniform(low=strata * d, high=(strata + 1) * d, size=(n, len(factors)))
+    sample = np.empty((n, len(factors)))
+    for start in range(0, n, _LHS_BLOCK):  # the draws of rng.uniform(low, high), low + (high - low) x U, in place
+        stop = min(n, start + _LHS_BLOCK)
+        strata = np.arange(start, stop, dtype=np.int64)[:, None]
+        low = strata * d
+        rows = sample[start:stop]
+        rng.random(out=rows)
+        rows *= (strata + 1) * d - low
+        rows += low
     for k in range(len(factors)):
         rng.shuffle(sample[:, k])
     return sample

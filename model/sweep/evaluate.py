@@ -29,7 +29,7 @@ from ..rules import get_rule
 from ..scenario import Case, with_facts
 from ..seeds import derive_seed
 from ..simulate import simulate, simulate_points
-from ..statistics import STATISTICS
+from ..statistics import STATISTICS, compute_many
 from .design import BASELINE
 from .experiment import Experiment
 from .types import Factor
@@ -177,15 +177,18 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
     rows, groups = _prepare(ctx, points)
     reps: dict[int, Any] = {}
     for case, rule, jobs in groups.values():
+        done = []
         for job, res in zip(jobs, _evaluate(case, rule, ctx.replications, jobs, ctx.posterior), strict=True):
             row = rows[job.position]
             if isinstance(res, Exception):  # a point that raises is recorded and the sweep goes on
                 row["error"] = _message(res)
                 continue
             row["rule"] = res.rule
-            row.update(_figures(ctx, res))
+            done.append((row, res))
             if ctx.per_replication:
                 reps[job.position] = _replication_table(ctx, job.index, res)
+        for (row, _), figures in zip(done, _figures_many(ctx, [res for _, res in done]), strict=True):
+            row.update(figures)
     failures = [(row["point"], row["error"]) for row in rows if row.get("error") is not None]
     table = pa.table({name: pa.array([row.get(name) for row in rows], type=schema.field(name).type, from_pandas=True)
                       for name in schema.names}, schema=schema)
@@ -268,12 +271,14 @@ def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job], poster
         return out
 
 
-def _figures(ctx: SweepContext, res: Any) -> dict[str, Any]:
-    """The recorded statistics of one point's result, exact, as the table's columns (``model/statistics.py``)."""
-    out: dict[str, Any] = {}
+def _figures_many(ctx: SweepContext, results: list[Any]) -> list[dict[str, Any]]:
+    """The recorded statistics of many points' results (a group of a pass), the same as :func:`_figures` of each:
+    each statistic over the points at once where it can be (``statistics.compute_many``)."""
+    out: list[dict[str, Any]] = [{} for _ in results]
     for name in ctx.figures:
         stat = STATISTICS[name]
-        out.update(stat.row(stat.compute(res)))
+        for row, value in zip(out, compute_many(name, results), strict=True):
+            row.update(stat.row(value))
     return out
 
 
