@@ -328,7 +328,7 @@ class Parameters:
                       'indifferent.'),
     )
     instruction_days: float = param(
-        1.0, 0.05, 10.0,
+        1.0, 0.0, 10.0,
         'Days for a standing organ (the secretary general, the chair) to open, on a member\'s appeal, a measure it '
         'may open by itself (emergency consultations), without a session.',
         '[@hyetert-2021-csc-chair-emergency-consultations]: the chair instructed that emergency consultations be '
