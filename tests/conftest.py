@@ -96,3 +96,12 @@ def write_organisation(tmp_path: Path) -> Callable[[dict[str, Any] | str | bytes
         return write_yaml(tmp_path / "organisations" / "csto.yaml", content)
 
     return write
+
+
+def main_coding(data: Any) -> Any:
+    """A case file's data without its alternative codings (the main coding of every fact)."""
+    if isinstance(data, dict):
+        return {k: main_coding(v) for k, v in data.items() if k != "alternatives"}
+    if isinstance(data, list):
+        return [main_coding(v) for v in data]
+    return data

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import main_coding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -313,15 +314,6 @@ ORGANS = [
      "convenes": ["consultations"], "source": "csto-charter-2002"},
 ]
 
-
-def main_coding(data):
-    """A case's data without its alternative codings (Armenia 2020 has one, weight 0.15, as S001 tells it: a
-    request to the organisation)."""
-    if isinstance(data, dict):
-        return {k: main_coding(v) for k, v in data.items() if k != "alternatives"}
-    if isinstance(data, list):
-        return [main_coding(v) for v in data]
-    return data
 
 
 @pytest.fixture

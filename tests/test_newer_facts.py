@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import main_coding
 
 from model.council import seats
 from model.crisis import member_role, sample_crisis
@@ -274,14 +275,6 @@ def test_an_ally_must_be_a_member():
 
 
 # --- the observed record: decided, convened_by, reasons ------------------------------------------------
-
-def main_coding(data):
-    """A case's data without its alternative codings."""
-    if isinstance(data, dict):
-        return {k: main_coding(v) for k, v in data.items() if k != "alternatives"}
-    if isinstance(data, list):
-        return [main_coding(v) for v in data]
-    return data
 
 
 def write_case(tmp_path: Path, observed_changes: dict, name: str = "kazakhstan-2022.yaml", *,

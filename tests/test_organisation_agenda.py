@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import main_coding
 
 from model.crisis import sample_crisis
 from model.errors import InputError
@@ -59,14 +60,6 @@ def older_organisation_data() -> dict:
         del data[key]
     return data
 
-
-def main_coding(data):
-    """A case's data without its alternative codings."""
-    if isinstance(data, dict):
-        return {k: main_coding(v) for k, v in data.items() if k != "alternatives"}
-    if isinstance(data, list):
-        return [main_coding(v) for v in data]
-    return data
 
 
 def write_organisation(tmp_path: Path, data: dict) -> Path:
