@@ -41,7 +41,7 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     seed = new_seed() if seed is None else check_seed(seed)
     params = (params or Parameters()).replace(**(overrides or {}))
     if case.alternatives:
-        return _over_codings(case, params, replications, seed, rule, trace)
+        return simulate_blocks(case, [replications], [seed], [params], rule, trace)[0]
     if replications > CHUNK_REPLICATIONS:
         return _in_chunks(case, params, replications, seed, rule, trace)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -74,23 +74,6 @@ def _in_chunks(case: Case, params: Parameters, replications: int, seed: int, rul
                                                                  getattr(part, name).dtype) for name in _ROWS})
         for name in _ROWS:
             getattr(result, name)[start:stop] = getattr(part, name)
-    assert result is not None
-    return result
-
-
-def _over_codings(case: Case, params: Parameters, replications: int, seed: int, rule: str | None,
-                  trace: bool) -> SimulationResult:
-    """``simulate`` of a case with alternative codings: each replication under the codings drawn for it
-    (``model/codings.py``), each group of replications with the same codings as one run."""
-    result: SimulationResult | None = None
-    for k, (_, coded, rows) in enumerate(coding_groups(case, replications, seed)):
-        part = simulate(coded, len(rows), group_seed(seed, k), rule=rule, params=params, trace=trace and k == 0)
-        if result is None:
-            result = dataclasses.replace(part, case=case, seed=seed, **{
-                name: np.empty((replications, *getattr(part, name).shape[1:]), getattr(part, name).dtype)
-                for name in _ROWS})
-        for name in _ROWS:
-            getattr(result, name)[rows] = getattr(part, name)
     assert result is not None
     return result
 
