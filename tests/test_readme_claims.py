@@ -94,3 +94,37 @@ def test_each_experiment_file_states_its_size(path, capsys):
     row = re.search(rf"^\| `{re.escape(path.stem)}` \|[^|]*\| ([\d,]+) x ([\d,]+) \|$", README, re.M)
     if row:  # the README's sweeps table, for the experiments it lists
         assert [int(g.replace(",", "")) for g in row.groups()] == [d["points"], d["replications"]]
+
+
+def _shown_commands() -> list[tuple[str, str]]:
+    """Every concrete ``csto-sim ...`` command in a shell block of the README and docs/*.md (usage lines with
+    ``[...]``, ``|`` or ``...`` are synopses, not commands), without its comment."""
+    out = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in re.findall(r"```(?:sh|console|bash)?\n(.*?)```", doc.read_text(), flags=re.S):
+            for line in block.splitlines():
+                line = re.sub(r"^\$ ", "", line.strip())
+                line = re.sub(r"^\.venv/bin/", "", line)
+                if not line.startswith("csto-sim ") or "..." in line:  # (each part of "a && b" below)
+                    continue
+                command = re.split(r"\s+#\s|\s{2,}\(", line)[0].strip()  # a comment, or a note "  (...)"
+                if any(c in command for c in "[]|<>"):
+                    continue
+                out.extend((doc.name, part.strip()) for part in command.split(" && "))
+    return out
+
+
+@pytest.mark.parametrize("doc, command", _shown_commands())
+def test_every_command_shown_in_the_docs_parses(doc, command):
+    import shlex
+
+    from model.cli import build_parser
+    from model.errors import InputError
+
+    args = shlex.split(command)[1:]
+    if args in (["--version"], ["--help"]):
+        return
+    try:
+        build_parser().parse_args(args)
+    except (SystemExit, InputError) as stop:
+        raise AssertionError(f"{doc}: `{command}` does not parse: {stop}") from stop
