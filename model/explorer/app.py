@@ -43,7 +43,7 @@ from model.explorer.explorer import (
 )
 from model.ladder import LEVELS
 from model.plots.explorer import compare_figure, days_figure, figure_png, outcome_figure, trace_figure
-from model.scenario import CATEGORIES, NUMERIC, load_scenario
+from model.scenario import CATEGORIES, load_scenario
 
 NAME = "csto-sim explorer: how the CSTO council answers a call for help"
 TABS = ("Outcomes", "Deliberation", "Facts", "Compare", "Approval map", "Parameters")
@@ -189,61 +189,63 @@ def Deliberation(model: ExplorerModel):
            classes=["csto-stances"])
 
 
+def _put_fact(fields: solara.Reactive[dict[str, Any]], case, name: str, value: Any) -> None:
+    """Set the what-if's value of a fact (None, or the value as coded: the fact as coded)."""
+    new = dict(fields.value["facts"])
+    if value is None or change_text(value) == fact_text(case, name):
+        new.pop(name, None)
+    else:
+        new[name] = value
+    fields.set({**fields.value, "facts": new})
+
+
+@solara.component
+def FactField(fields: solara.Reactive[dict[str, Any]], case, name: str):
+    """One fact: a select of the allowed values (categorical) or a text field (numeric), the value as coded under
+    it, and the message of a number that cannot be read."""
+    error, set_error = solara.use_state("")
+    changes = fields.value["facts"]
+    coded = fact_text(case, name)
+
+    def put_number(text: str) -> None:
+        try:
+            value = parse_number_fact(name, text) if text.strip() else None
+        except ValueError as exc:
+            set_error(str(exc))
+            return
+        set_error("")
+        _put_fact(fields, case, name, value)
+
+    with solara.Column(style={"width": "260px"}, gap="0px"):
+        if name in CATEGORIES:
+            solara.Select(name, value=change_text(changes[name]) if name in changes else coded,
+                          values=list(CATEGORIES[name]), on_value=lambda v: _put_fact(fields, case, name, v))
+        else:
+            shown = change_text(changes[name]) if name in changes else ("" if coded == "not set" else coded)
+            solara.InputText(name, value=shown, continuous_update=False, on_value=put_number)
+            if error:
+                _line(error, classes=["csto-fact-error"], style="color:#b00020; font-size:0.8em")
+        _line(("changed; " if name in changes else "") + f"as coded: {coded}", style="font-size:0.8em; color:"
+              + ("#8a5a00; font-weight:bold" if name in changes else "#777"))
+
+
 @solara.component
 def Facts(model: ExplorerModel, fields: solara.Reactive[dict[str, Any]]):
     """The facts of the chosen case, editable (they make the what-if), and the what-if as a case file."""
     case_id = fields.value["case"]
     case, problem = solara.use_memo(lambda: _load(case_id), dependencies=[case_id])
-    errors, set_errors = solara.use_state({})
     if case is None:
         solara.Error(problem)
         return
-    changes: dict[str, Any] = fields.value["facts"]
-
-    def put(name: str, value: Any) -> None:
-        new = dict(fields.value["facts"])
-        if value is None or change_text(value) == fact_text(case, name):
-            new.pop(name, None)
-        else:
-            new[name] = value
-        fields.set({**fields.value, "facts": new})
-
-    def put_number(name: str, text: str) -> None:
-        if not text.strip():
-            set_errors({**errors, name: ""})
-            put(name, None)
-            return
-        try:
-            value = parse_number_fact(name, text)
-        except ValueError as exc:
-            set_errors({**errors, name: str(exc)})
-            return
-        set_errors({**errors, name: ""})
-        put(name, value)
-
     _line(f"The facts of {case.id} as coded, and the what-if: change a fact here and press RESET to run it "
           "(the baseline stays the case as coded). Categorical facts are chosen from their allowed values; a "
           "numeric fact is a number or a range such as '20 to 230'.", style="color:#555; font-size:0.9em")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px 16px"}, classes=["csto-facts"]):
         for name in EDITABLE_FACTS:
-            coded = fact_text(case, name)
-            with solara.Column(style={"width": "260px"}, gap="0px"):
-                if name in CATEGORIES:
-                    solara.Select(name, value=change_text(changes[name]) if name in changes else coded,
-                                  values=list(CATEGORIES[name]), on_value=lambda v, name=name: put(name, v))
-                else:
-                    low, high = NUMERIC[name]
-                    shown = change_text(changes[name]) if name in changes else ("" if coded == "not set" else coded)
-                    solara.InputText(name, value=shown, continuous_update=False,
-                                     on_value=lambda t, name=name: put_number(name, t))
-                    if errors.get(name):
-                        _line(errors[name], classes=["csto-fact-error"], style="color:#b00020; font-size:0.8em")
-                mark = "changed; " if name in changes else ""
-                _line(f"{mark}as coded: {coded}", style="font-size:0.8em; color:"
-                      + ("#8a5a00; font-weight:bold" if name in changes else "#777"))
+            FactField(fields, case, name).key(f"{case_id}/{name}")
     with solara.Row(style={"margin-top": "12px", "align-items": "center"}):
         solara.Button("Back to the facts as coded", on_click=lambda: fields.set({**fields.value, "facts": {}}),
-                      outlined=True, disabled=not changes)
+                      outlined=True, disabled=not fields.value["facts"])
         if model.result is not None:
             solara.FileDownload(model.case_file, filename=f"{model.base_case.id}-explorer.yaml",
                                 label="Download the what-if as a case file (YAML)", mime_type="application/x-yaml")
@@ -287,8 +289,10 @@ def Compare(model: ExplorerModel):
             line[2:2] = ["{:.3f} to {:.3f}".format(*r["baseline interval"])]
             line.insert(4, "{:.3f} to {:.3f}".format(*r["what-if interval"]))
         table.append(line)
-    _table(header, table, classes=["csto-compare"], numeric=set(range(1, len(header))))
-    _figure(compare_figure, model, model.baseline, model.result, classes=["csto-compare-figure"])
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start", "gap": "16px"}):
+        _table(header, table, classes=["csto-compare"], numeric=set(range(1, len(header))))
+        with solara.Div(style={"flex": "1 1 600px", "max-width": "900px"}):
+            _figure(compare_figure, model, model.baseline, model.result, classes=["csto-compare-figure"])
 
 
 @solara.component

@@ -345,6 +345,12 @@ def _choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _loaded(page, image) -> bytes:
+    """A screenshot of the figure ``image`` (a locator of an img) once the browser has decoded it."""
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return image.screenshot()
+
+
 def _expected_compare(model: ExplorerModel) -> list[str]:
     """The cells of the Compare tab's table, row by row, as the page must show them for ``model``'s numbers."""
     from model.explorer.explorer import format_difference
@@ -402,18 +408,18 @@ def test_the_page_in_chromium(tmp_path):
                 expect(stage).to_have_text(f"decided after {last} rounds: outcome {opening.summary()['outcome_0']} "
                                            "in replication 0")
                 expect(page.locator(".csto-stances tr")).to_have_count(len(opening.result.members) + 1)
-                before, before_png = trace.get_attribute("src"), trace.screenshot()
+                before, before_png = trace.get_attribute("src"), _loaded(page, trace)
                 page.get_by_role("button", name="Step").click()
                 expect(stage).to_have_text(f"round 0 of {last}: deliberating")
                 expect(page.locator(".csto-round-info")).to_have_text(f"replay of replication 0: round 0 of {last}")
                 expect(trace).not_to_have_attribute("src", before)
-                round0, round0_png = trace.get_attribute("src"), trace.screenshot()
+                round0, round0_png = trace.get_attribute("src"), _loaded(page, trace)
                 assert round0_png != before_png
                 expect(page.locator(".csto-stances")).to_have_count(0)
                 page.get_by_role("button", name="Step").click()
                 expect(stage).to_have_text(f"round 1 of {last}: deliberating")
                 expect(trace).not_to_have_attribute("src", round0)
-                assert trace.screenshot() != round0_png
+                assert _loaded(page, trace) != round0_png
                 page.get_by_role("button", name="▶").click()
                 expect(stage).to_contain_text(f"decided after {last} rounds")
                 expect(page.locator(".csto-stances")).to_be_visible()
@@ -432,15 +438,26 @@ def test_the_page_in_chromium(tmp_path):
                 page.get_by_role("tab", name="Facts").click()
                 _choose(page, "request.framing", "internal")
                 expect(page.locator(".csto-pending")).to_be_visible()
+                deaths = page.get_by_label("threat.deaths")
+                expect(deaths).to_have_value("20 to 230")
+                deaths.fill("many")
+                deaths.press("Enter")
+                expect(page.locator(".csto-fact-error")).to_have_text(re.compile(
+                    r"^threat.deaths: 'many' is not a number or a range"))
+                deaths.fill("50 to 120")
+                deaths.press("Enter")
+                expect(page.locator(".csto-fact-error")).to_have_count(0)
                 page.get_by_role("button", name="Reset").click()
                 expect(shown).not_to_have_text(f"P(deployment) = {as_coded:.3f}")
                 framed = ExplorerModel(case="kazakhstan-2022", rule=opening.result.rule,
-                                       facts={"request.framing": "internal"})
+                                       facts={"request.framing": "internal", "threat.deaths": (50.0, 120.0)})
                 expect(shown).to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
                 expect(page.locator(".csto-p-baseline")).to_have_text(f"baseline {as_coded:.3f}")
                 page.get_by_role("tab", name="Compare").click()
-                expect(page.locator(".csto-whatif")).to_contain_text("request.framing = internal (coded: external)")
+                expect(page.locator(".csto-whatif")).to_contain_text(
+                    "request.framing = internal (coded: external); threat.deaths = 50 to 120 (coded: 20 to 230)")
                 expect(page.locator(".csto-compare th, .csto-compare td")).to_have_text(_expected_compare(framed))
+                _loaded(page, page.locator(".csto-compare-figure img"))
                 page.screenshot(path=str(shot))  # the page as docs/explorer.png shows it
                 if target := os.environ.get("CSTO_SIM_SCREENSHOT"):
                     Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -455,6 +472,7 @@ def test_the_page_in_chromium(tmp_path):
                 assert download.value.suggested_filename == "kazakhstan-2022-explorer.yaml"
                 loaded = load_scenario(case_file)
                 assert loaded.kind == "what-if" and loaded.facts["request.framing"].value == "internal"
+                assert (loaded.facts["threat.deaths"].low, loaded.facts["threat.deaths"].high) == (50, 120)
                 again = simulate(loaded, framed.result.replications, framed.result.seed, rule=framed.result.rule)
                 assert again.outcome_probabilities == framed.result.outcome_probabilities
 
