@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ EDITABLE_FACTS = tuple(CATEGORIES) + tuple(NUMERIC)
 _BASELINES: OrderedDict[tuple[Any, ...], SimulationResult] = OrderedDict()
 _BASELINES_KEPT = 8
 _SERIALS = itertools.count(1)
+_BASELINES_LOCK = threading.Lock()  # one server, many browser sessions
 
 
 def case_ids() -> list[str]:
@@ -196,13 +198,15 @@ def _message(exc: BaseException) -> str:
 def baseline_of(case: Case, replications: int, seed: int) -> SimulationResult:
     """The case as coded, the default parameters and the organisation's rule (kept for a few cases)."""
     key = (case.path, case.sha256, replications, seed)
-    if key in _BASELINES:
-        _BASELINES.move_to_end(key)
-        return _BASELINES[key]
+    with _BASELINES_LOCK:
+        if key in _BASELINES:
+            _BASELINES.move_to_end(key)
+            return _BASELINES[key]
     result = simulate(case, replications, seed, params=Parameters())
-    _BASELINES[key] = result
-    while len(_BASELINES) > _BASELINES_KEPT:
-        _BASELINES.popitem(last=False)
+    with _BASELINES_LOCK:
+        _BASELINES[key] = result
+        while len(_BASELINES) > _BASELINES_KEPT:
+            _BASELINES.popitem(last=False)
     return result
 
 

@@ -55,6 +55,8 @@ def trace_figure(result: SimulationResult, shown_rounds: int | None = None):
             ax.set_xlabel("")
             ax.set_xlim(-0.3, len(rounds) - 0.7)
             ax.set_xticks(range(len(rounds)))
+    for text in fig.axes[len(F.MEASURE_NAMES) - 1].texts:  # "objects below" at the right end of the fixed range
+        text.set_x(len(rounds) - 1)
     fig.supxlabel("round (0 = each member's own assessment)", fontsize=10)
     fig.tight_layout()
     return fig
