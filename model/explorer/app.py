@@ -51,18 +51,22 @@ PLAY_INTERVAL = 700  # milliseconds between rounds in Play
 TABLE_CSS = ("<style>.csto-table{border-collapse:collapse;font-size:0.9em}"
              ".csto-table th,.csto-table td{padding:4px 12px;border-bottom:1px solid #ddd;text-align:left;"
              "vertical-align:top}.csto-table th{background:#f0f0f0;font-weight:600;white-space:nowrap}"
-             ".csto-table td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}</style>")
+             ".csto-table td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+             ".csto-table tr.changed td{font-weight:bold;color:#8a5a00}</style>")
 
 
 def _line(text: str, classes: list[str] | None = None, style: str = "") -> None:
     solara.HTML(tag="div", unsafe_innerHTML=escape(text), classes=classes or [], style=style or None)
 
 
-def _table(header: list[str], rows: list[list[str]], classes: list[str], numeric: set[int] = frozenset()) -> None:
-    """A table with one header row; the columns in ``numeric`` right-aligned."""
+def _table(header: list[str], rows: list[list[str]], classes: list[str], numeric: set[int] = frozenset(),
+           bold: set[int] = frozenset()) -> None:
+    """A table with one header row; the columns in ``numeric`` right-aligned and unbroken, the rows in ``bold``
+    in bold."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td class=num>{escape(c)}</td>" if i in numeric else f"<td>{escape(c)}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join(("<tr class=changed>" if k in bold else "<tr>") + "".join(
+        f"<td class=num>{escape(c)}</td>" if i in numeric else f"<td>{escape(c)}</td>" for i, c in enumerate(row))
+        + "</tr>" for k, row in enumerate(rows))
     solara.HTML(tag="div", classes=classes, style="overflow:auto; padding:4px 0",
                 unsafe_innerHTML=f"{TABLE_CSS}<table class=csto-table><tr>{head}</tr>{body}</table>")
 
@@ -306,9 +310,12 @@ def ApprovalMap(model: ExplorerModel):
 @solara.component
 def ParameterTable(model: ExplorerModel):
     """Every global parameter: the value used, the default, the range and the meaning."""
-    rows = [[name, f"{value:g}", f"{default:g}", bounds, meaning]
-            for name, value, default, bounds, meaning in model.parameter_rows()]
-    _table(["parameter", "used", "default", "range", "meaning"], rows, classes=["csto-parameters"], numeric={1, 2})
+    table = model.parameter_rows()
+    rows = [[name, f"{value:g}", f"{default:g}", bounds, meaning] for name, value, default, bounds, meaning in table]
+    _line("Every global parameter of the what-if; those changed from the defaults are in bold.",
+          style="color:#555; font-size:0.9em")
+    _table(["parameter", "used", "default", "range", "meaning"], rows, classes=["csto-parameters"], numeric={1, 2, 3},
+           bold={k for k, (_, value, default, _, _) in enumerate(table) if value != default})
 
 
 @solara.component

@@ -491,6 +491,10 @@ def test_the_page_in_chromium(tmp_path):
                 assert after < as_coded - 0.2, (as_coded, after)
                 page.get_by_role("tab", name="Outcomes").click()
                 expect(page.locator(".csto-changed")).to_contain_text("influence = 0 (default 0.6)")
+                page.get_by_role("tab", name="Parameters").click()
+                changed_rows = page.locator(".csto-parameters tr.changed td")
+                expect(changed_rows.nth(0)).to_have_text("influence")
+                expect(page.locator(".csto-parameters tr.changed")).to_have_count(1)
 
                 # A bad value shows a message; the page keeps working.
                 settings = page.get_by_label(SETTINGS_HELP)
