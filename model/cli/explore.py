@@ -20,8 +20,9 @@ def cli_parse(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "explore", help=HELP["explore"],
         description="Serve the explorer page (Mesa SolaraViz): choose a case, the decision rule and the parameters, "
-                    "run R replications and see the outcomes, the days to decision and the members' positions round "
-                    "by round. Ctrl-C stops it.")
+                    "edit the case's facts, run R replications and see the outcomes against the case as coded, the "
+                    "days to decision and the members' positions round by round (Step and Play replay them); "
+                    "download the edited case as a case file. Ctrl-C stops it.")
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     p.add_argument("--port", type=options.whole(0, 65535, "0: any free port", thousands=False), default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT}; 0: any free port)")

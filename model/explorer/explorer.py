@@ -1,37 +1,64 @@
-"""What the explorer page runs, without Solara: the model it re-creates from the page's fields and the
-fields themselves (Mesa's ``model_params``). Its figures are drawn by :mod:`model.plots.explorer`.
+"""What the explorer page runs, without Solara: the model it re-creates from the page's fields, the fields
+themselves, the baseline and what-if comparison, the case's editable facts and the case file the page
+offers for download. Its figures are drawn by :mod:`model.plots.explorer`.
 
-:class:`ExplorerModel` is a :class:`~model.model.CouncilModel` that takes every setting of the page as a
-keyword (as SolaraViz re-creates a model), runs the council over R replications at once when it is built,
-and keeps a :class:`~model.results.SimulationResult` with the same numbers as ``csto-sim run`` for the
-same case, rule, parameters, replications and seed. A bad value never raises: the model keeps the message
-in ``error`` and the page shows it.
+:class:`ExplorerModel` is a Mesa model built from every setting of the page as a keyword (as Mesa's
+controller re-creates a model on Reset). When it is built it runs the council twice with
+:func:`model.simulate.simulate`, so that its numbers are those of ``csto-sim run`` for the same case,
+rule, parameters, replications and seed (alternative codings included):
+
+- the **baseline**: the case as coded, the default parameters and the organisation's decision rule;
+- the **what-if**: the case with the facts edited on the page, the page's rule and parameters.
+
+Both use the same replications and seed, so that their difference is not sampling noise in the shared
+draws. ``step()`` then replays the what-if's replication 0 round by round (Mesa's Step and Play). A bad
+value never raises: the model keeps the message in ``error`` and the page shows it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import mesa
-import numpy as np
+import yaml
 
 from ..errors import InputError
-from ..ladder import LEVELS
-from ..model import DEFAULT_CASE, CouncilModel
+from ..ladder import LEVELS, STANCES
 from ..params import SPECS, ParameterError, Parameters
 from ..results import SimulationResult
 from ..rules import RULES
-from ..scenario import list_case_files, load_scenario
-from ..simulate import check_replications, check_seed, result_of
+from ..scenario import CATEGORIES, NUMERIC, Case, list_case_files, load_scenario, read_yaml, with_facts
+from ..simulate import check_replications, check_seed, simulate
+from ..terms import REASONS
 
+#: The case the page opens on: Kyrgyzstan, June 2010 (the Osh violence), a request for troops that the council
+#: answered with equipment and advisers (assistance) and no troops. Its outcomes are spread over the ladder
+#: (about 0.64 assistance and 0.35 none at the defaults, the none from the disputed coding of the request's
+#: channel), the observed outcome is on the page, and a fact changed on the Facts tab moves it (an external
+#: state as the threat's origin puts deployment at about 0.37): the question "when is an intervention
+#: approved" in one case. (Kazakhstan 2022 is certain deployment at the defaults: one bar.)
+OPENING_CASE = "kyrgyzstan-2010-06"
 #: Sliders shown first: the parameters a user reaches for first (the rest follow in their usual order).
 MAIN_PARAMETERS = ("influence", "threat_scale", "w_strategic", "w_legal", "framing_credit", "w_sovereignty", "noise")
+#: The fields of the page that are not global parameters.
+RUN_FIELDS = ("case", "rule", "replications", "seed", "settings", "facts")
 DEFAULT_REPLICATIONS = 2_000
 DEFAULT_SEED = 1
 SLIDER_REPLICATIONS = (100, 20_000, 100)  # min, max, step of the replications slider
 SETTINGS_HELP = "set NAME=VALUE, ... (any parameter)"
+#: The facts the page lets an analyst edit: the categorical and the numeric facts of a case file.
+EDITABLE_FACTS = tuple(CATEGORIES) + tuple(NUMERIC)
+#: How many baselines the page keeps (a baseline depends only on the case, the replications and the seed).
+_BASELINES: OrderedDict[tuple[Any, ...], SimulationResult] = OrderedDict()
+_BASELINES_KEPT = 8
+_SERIALS = itertools.count(1)
+_BASELINES_LOCK = threading.Lock()  # one server, many browser sessions
 
 
 def case_ids() -> list[str]:
@@ -40,15 +67,15 @@ def case_ids() -> list[str]:
 
 
 def default_case(ids: list[str] | None = None) -> str:
-    """The case the page opens with: the first listed case (so that choosing Kazakhstan 2022 is a change)."""
+    """The case the page opens on: :data:`OPENING_CASE` when it is there, else the first listed case."""
     ids = case_ids() if ids is None else ids
-    return ids[0] if ids else DEFAULT_CASE
+    return OPENING_CASE if OPENING_CASE in ids or not ids else ids[0]
 
 
 def default_rule() -> str:
-    """The organisation's default rule, read from the default case (consensus for the CSTO)."""
+    """The organisation's default rule, read from the opening case (consensus for the CSTO)."""
     try:
-        return load_scenario(DEFAULT_CASE).organisation.default_rule
+        return load_scenario(default_case()).organisation.default_rule
     except InputError:
         return next(iter(RULES))
 
@@ -63,12 +90,22 @@ def slider_step(low: float, high: float) -> float:
 
 
 def parameter_label(name: str) -> str:
-    """A slider's label: the parameter's name (the meanings are in the page's Parameters tab)."""
+    """A slider's name (the meanings are in the page's Parameters tab)."""
     return "influence (the lead state's pull)" if name == "influence" else name
 
 
+def value_label(label: str, value: Any) -> str:
+    """A field's label with its value, as the page shows it: ``"noise = 0.2"``."""
+    if isinstance(value, float):
+        return f"{label} = {value:g}"
+    if isinstance(value, int):
+        return f"{label} = {value:,}"
+    return f"{label} = {value}"
+
+
 def model_params(cases: list[str] | None = None) -> dict[str, Any]:
-    """The fields of the page, in Mesa's ``model_params`` format: selects, sliders and text inputs."""
+    """The fields of the page in Mesa's ``model_params`` format (selects, sliders, text inputs); the page's
+    own ``facts`` field (the edited facts, a dict) is not among them: the Facts tab holds it."""
     cases = case_ids() if cases is None else cases
     defaults = Parameters()
     out: dict[str, Any] = {
@@ -92,6 +129,12 @@ def model_params(cases: list[str] | None = None) -> dict[str, Any]:
     return out
 
 
+def initial_fields(params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page's fields as it opens: every field's value, and no edited facts."""
+    params = model_params() if params is None else params
+    return {**{name: spec["value"] for name, spec in params.items()}, "facts": {}}
+
+
 def parse_settings(text: str) -> dict[str, str]:
     """``"noise=0.5, w_legal=2"`` as ``{"noise": "0.5", "w_legal": "2"}`` (commas, semicolons or spaces)."""
     out: dict[str, str] = {}
@@ -104,6 +147,39 @@ def parse_settings(text: str) -> dict[str, str]:
                                  f"{', '.join(SPECS)})")
         out[name] = value
     return out
+
+
+_NUMBER = r"\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*"
+
+
+def parse_number_fact(name: str, text: str) -> float | tuple[float, float]:
+    """A numeric fact as typed on the page: ``"150"`` (a value) or ``"20 to 230"`` / ``"20-230"`` (a range);
+    ValueError naming the fact and what is allowed."""
+    low, high = NUMERIC[name]
+    allowed = f"a number from {low:g} to {high:g}, or a range such as '20 to 230'"
+    if m := re.fullmatch(_NUMBER, text):
+        return float(m.group(1))
+    if m := re.fullmatch(_NUMBER + r"(?:to|-|–)" + _NUMBER, text):
+        return float(m.group(1)), float(m.group(2))
+    raise ValueError(f"{name}: {text.strip()!r} is not a number or a range (allowed: {allowed})")
+
+
+def fact_text(case: Case, name: str) -> str:
+    """A fact of ``case`` as the page shows it: a value, ``low to high`` for a range, ``not set`` if absent."""
+    fact = case.facts.get(name)
+    if fact is None:
+        return "not set"
+    if fact.is_range:
+        return f"{fact.low:g} to {fact.high:g}"
+    return f"{fact.value:g}" if isinstance(fact.value, int | float) and not isinstance(fact.value, bool) \
+        else str(fact.value)
+
+
+def change_text(value: Any) -> str:
+    """An edited fact's value as text (the inverse of :func:`parse_number_fact` for numbers)."""
+    if isinstance(value, tuple):
+        return f"{value[0]:g} to {value[1]:g}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _seed(text: Any) -> int:
@@ -119,57 +195,92 @@ def _message(exc: BaseException) -> str:
     return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
-class ExplorerModel(CouncilModel):
+def baseline_of(case: Case, replications: int, seed: int) -> SimulationResult:
+    """The case as coded, the default parameters and the organisation's rule (kept for a few cases)."""
+    key = (case.path, case.sha256, replications, seed)
+    with _BASELINES_LOCK:
+        if key in _BASELINES:
+            _BASELINES.move_to_end(key)
+            return _BASELINES[key]
+    result = simulate(case, replications, seed, params=Parameters())
+    with _BASELINES_LOCK:
+        _BASELINES[key] = result
+        while len(_BASELINES) > _BASELINES_KEPT:
+            _BASELINES.popitem(last=False)
+    return result
+
+
+class ExplorerModel(mesa.Model):
     """The council on one case over ``replications`` worlds, built from the explorer page's fields.
 
     Any global parameter can be given by name (``influence=0.0``); ``settings`` is free text
-    ``NAME=VALUE, ...`` applied after them. ``step()`` after the decision replays the traced replication
-    round by round (Mesa's Step and Play buttons).
+    ``NAME=VALUE, ...`` applied after them; ``facts`` maps fact names to the values of the what-if
+    (``{"request.framing": "internal", "threat.deaths": (20.0, 230.0)}``). ``step()`` replays the what-if's
+    replication 0 round by round (Mesa's Step and Play buttons).
     """
 
-    def __init__(self, case: str = DEFAULT_CASE, rule: str | None = None, replications: int = DEFAULT_REPLICATIONS,
-                 seed: int | str = DEFAULT_SEED, settings: str = "", scenario: Any = None, rng: Any = None,
-                 **parameters: Any):
-        # ``scenario`` (Mesa's, not a case) and ``rng`` are what SolaraViz adds on reset: the seed field decides.
+    def __init__(self, case: str = OPENING_CASE, rule: str | None = None, replications: int = DEFAULT_REPLICATIONS,
+                 seed: int | str = DEFAULT_SEED, settings: str = "", facts: dict[str, Any] | None = None,
+                 scenario: Any = None, rng: Any = None, **parameters: Any):
+        # ``scenario`` (Mesa's, not a case) and ``rng`` are what Mesa's controller may add: the seed field decides.
+        #: The fields this model was built with (the page compares them with its own to say a run is due).
+        self.fields: dict[str, Any] = {"case": case, "rule": rule, "replications": replications, "seed": seed,
+                                       "settings": settings, "facts": dict(facts or {}), **parameters}
+        #: A number of its own for every model built (the page's figures are kept by it).
+        self.serial = next(_SERIALS)
         self.error: str | None = None
         self.result: SimulationResult | None = None
+        self.baseline: SimulationResult | None = None
+        self.base_case: Case | None = None
+        self.facts: dict[str, Any] = dict(facts or {})
+        #: The outcome probabilities' intervals over the posterior (level -> (low, high)) of the baseline and the
+        #: what-if; None until the posterior is wired in (the page then shows no interval columns).
+        self.intervals: dict[str, dict[str, tuple[float, float]]] | None = None
         self.shown_rounds = 0
         try:
             params = Parameters().replace(**parameters)
             params = params.replace(**parse_settings(settings or ""))
             seed = _seed(seed)
             replications = check_replications(replications)
-            loaded = load_scenario(case)
             if rule is not None and rule not in RULES:
                 raise KeyError(f"rule: unknown decision rule {rule!r} (allowed: {', '.join(RULES)})")
+            base = load_scenario(case)
+            unknown = sorted(set(self.facts) - set(EDITABLE_FACTS))
+            if unknown:
+                raise KeyError(f"facts: {unknown[0]!r} cannot be edited on the page (allowed: "
+                               f"{', '.join(EDITABLE_FACTS)})")
+            whatif = with_facts(base, self.facts, source="explorer") if self.facts else base
         except (InputError, ValueError, KeyError) as exc:
             self.error = _message(exc)
             self.seed = None
-            mesa.Model.__init__(self)  # a bare Mesa model: the page shows the error
+            super().__init__()  # a bare Mesa model: the page shows the error
             self.running = False
             return
+        super().__init__(rng=seed)
         self.seed = seed
-        super().__init__(loaded, params, replications, rule=rule, rng=np.random.default_rng(np.random.SeedSequence(seed)),
-                         trace=True)
-        self.run_model()
-        self.result = self._result()
-        self.shown_rounds = len(self.result.trace or [])
+        self.base_case = base
+        self.baseline = baseline_of(base, replications, seed)
+        self.result = simulate(whatif, replications, seed, rule=rule, params=params, trace=True)
+        self.shown_rounds = self.rounds
         self.running = True  # Step / Play replay the traced replication
 
-    def _result(self) -> SimulationResult:
-        """The run as :func:`model.simulate.simulate` returns it (members in name order)."""
-        return result_of(self, self.seed)
+    @property
+    def rounds(self) -> int:
+        """The rounds of the traced replication (round 0 is each member's own assessment)."""
+        return len(self.result.trace or []) if self.result is not None else 0
+
+    @property
+    def decided(self) -> bool:
+        """Whether the replay has reached the council's decision (every round shown)."""
+        return self.result is not None and self.shown_rounds >= self.rounds
 
     def step(self) -> None:
-        if self.error is not None:  # nothing was run: nothing to replay
+        """Show the next round of replication 0: the first Step after a run starts again at round 0."""
+        if self.result is None:  # nothing was run: nothing to replay
             self.running = False
             return
-        if self.decision is None:  # deliberating (inside run_model)
-            super().step()
-            return
-        rounds = len(self.result.trace or []) if self.result else 0
-        self.shown_rounds = 1 if self.shown_rounds >= rounds else self.shown_rounds + 1
-        self.running = self.shown_rounds < rounds
+        self.shown_rounds = 1 if self.shown_rounds >= self.rounds else self.shown_rounds + 1
+        self.running = self.shown_rounds < self.rounds
 
     # -- what the page shows ------------------------------------------------------------------------
 
@@ -178,19 +289,48 @@ class ExplorerModel(CouncilModel):
         return None if self.result is None else self.result.outcome_probabilities["deployment"]
 
     def summary(self) -> dict[str, Any]:
-        """The numbers in the page's text: probabilities, modal and observed outcome, days, changed parameters."""
+        """The numbers in the page's text: probabilities, modal and observed outcome, days, changes."""
         r = self.result
         if r is None:
             return {"error": self.error}
         defaults = Parameters()
         changed = {name: (getattr(r.params, name), getattr(defaults, name)) for name in SPECS
                    if getattr(r.params, name) != getattr(defaults, name)}
+        base = self.base_case
         return {
-            "case": r.case.id, "title": r.case.title, "kind": r.case.kind, "rule": r.rule, "seed": r.seed,
+            "case": base.id, "title": base.title, "kind": base.kind, "rule": r.rule, "seed": r.seed,
             "replications": r.replications, "lead_state": r.lead_state, "probabilities": r.outcome_probabilities,
-            "modal": r.modal_outcome, "observed": r.observed, "match": r.match, "days": r.days_to_decision,
-            "outcome_0": LEVELS[int(r.outcome[0])], "changed": changed,
+            "modal": r.modal_outcome, "observed": self.baseline.observed, "days": r.days_to_decision,
+            "outcome_0": LEVELS[int(r.outcome[0])], "changed": changed, "baseline_rule": self.baseline.rule,
+            "facts": {name: (change_text(v), fact_text(base, name)) for name, v in self.facts.items()},
         }
+
+    def outcome_rows(self) -> list[dict[str, Any]]:
+        """The Compare table: per outcome, its probability in the baseline and in the what-if, and the
+        difference; with ``low``/``high`` columns of both when :attr:`intervals` is set."""
+        if self.result is None:
+            return []
+        b, w = self.baseline.outcome_probabilities, self.result.outcome_probabilities
+        rows = []
+        for level in LEVELS:
+            row = {"outcome": level, "baseline": b[level], "what-if": w[level], "difference": w[level] - b[level]}
+            if self.intervals is not None:
+                for side in ("baseline", "what-if"):
+                    row[f"{side} interval"] = self.intervals[side][level]
+            rows.append(row)
+        return rows
+
+    def stances(self) -> list[tuple[str, str, str]]:
+        """Replication 0's (member, stance on the measure requested, reason) once the council has decided."""
+        r = self.result
+        if r is None:
+            return []
+        out = []
+        for i, member in enumerate(r.members):
+            code = int(r.stance[0, i])
+            stance = STANCES[code] if code >= 0 else "none: the measure requested was not tabled"
+            out.append((member, stance, REASONS[int(r.reason[0, i])]))
+        return out
 
     def parameter_rows(self) -> list[tuple[str, float | int, float | int, str, str]]:
         """(name, value used, default, range, meaning) of every global parameter."""
@@ -199,6 +339,53 @@ class ExplorerModel(CouncilModel):
         return [(name, getattr(used, name), getattr(defaults, name), f"{spec.low:g} to {spec.high:g}", spec.meaning)
                 for name, spec in SPECS.items()]
 
+    def case_file(self) -> str:
+        """The what-if as a case file (YAML) that ``csto-sim run FILE`` accepts: see :func:`case_file_text`."""
+        if self.result is None:
+            raise ValueError(f"nothing to download: {self.error}")
+        return case_file_text(self.base_case, self.facts, self.result)
+
+
+def case_file_text(case: Case, changes: dict[str, Any], run: SimulationResult | None = None) -> str:
+    """``case``'s file with the facts in ``changes`` replaced, as a what-if case file (YAML).
+
+    The file keeps every other fact with its sources and notes, its alternative codings and disagreements,
+    and drops the observed outcome (a what-if records none); each changed fact has the source ``explorer``
+    and a note with the value as coded. Its id is the case's with ``-explorer`` appended. When ``run`` is
+    given, a comment at the top gives the command that reproduces the page's what-if numbers.
+    """
+    data = read_yaml(Path(case.path))
+    for name, value in changes.items():
+        group, key = name.split(".", 1)
+        node = {"range": [float(value[0]), float(value[1])]} if isinstance(value, tuple) else {"value": value}
+        node["source"] = "explorer"
+        node["note"] = f"changed on the explorer page; as coded in {case.id}: {fact_text(case, name)}"
+        data["facts"].setdefault(group, {})[key] = node
+    data["id"] = f"{case.id}-explorer"
+    title = re.sub(r"^What if: ", "", str(data["title"]))
+    data["title"] = f"What if: {title} (edited in the explorer)"
+    data["kind"] = "what-if"
+    data.pop("observed", None)
+    summary = str(data.get("summary") or "").strip()
+    changed = "; ".join(f"{n} = {change_text(v)} (coded: {fact_text(case, n)})" for n, v in changes.items())
+    data["summary"] = (f"Made in csto-sim explore from {case.id}. Changed: {changed or 'nothing'}. "
+                       + summary).strip()
+    head = ["# A what-if case file made by csto-sim explore (docs/explorer.md)."]
+    if run is not None:
+        defaults = Parameters()
+        sets = " ".join(f"--set {n}={getattr(run.params, n)!r}" for n in SPECS
+                        if getattr(run.params, n) != getattr(defaults, n))
+        command = f"csto-sim run FILE --rule {run.rule} -n {run.replications} --seed {run.seed} --posterior none"
+        head.append("# The page's what-if numbers: " + (f"{command} {sets}" if sets else command))
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return "\n".join(head) + "\n" + body
+
 
 def format_probability(p: float | None) -> str:
     return "-" if p is None or math.isnan(p) else f"{p:.3f}"
+
+
+def format_difference(d: float) -> str:
+    """A difference of probabilities with its sign (``+0.250``, ``-0.013``, ``0.000``)."""
+    return "0.000" if abs(d) < 0.0005 else f"{d:+.3f}"
+

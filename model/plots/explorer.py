@@ -46,8 +46,20 @@ def trace_figure(result: SimulationResult, shown_rounds: int | None = None):
     done = shown == len(rounds)
     sub = (f"replication 0 of {result.replications:,}, seed {result.seed}, rule {result.rule}; "
            + (f"outcome: {LEVELS[int(result.outcome[0])]}" if done else f"round {shown - 1} of {len(rounds) - 1}"))
-    return F.decision_trace(result.members, rounds[:shown], f"Positions round by round: {result.case.title}", sub,
-                            result.params.objection_threshold, result.params.delay_threshold)
+    fig = F.decision_trace(result.members, rounds[:shown], f"Positions round by round: {result.case.title}", sub,
+                           result.params.objection_threshold, result.params.delay_threshold)
+    # One x label under the panels (each panel's own label runs into its neighbour's at the page's width), and
+    # the same x range at every step, so that a step adds a round instead of stretching the ones shown.
+    for ax in fig.axes:
+        if ax.get_xlabel():
+            ax.set_xlabel("")
+            ax.set_xlim(-0.3, len(rounds) - 0.7)
+            ax.set_xticks(range(len(rounds)))
+    for text in fig.axes[len(F.MEASURE_NAMES) - 1].texts:  # "objects below" at the right end of the fixed range
+        text.set_x(len(rounds) - 1)
+    fig.supxlabel("round (0 = each member's own assessment)", fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def figure_png(fig: Any) -> bytes:
@@ -58,3 +70,13 @@ def figure_png(fig: Any) -> bytes:
     finally:
         plt.close(fig)
     return buf.getvalue()
+
+
+def compare_figure(baseline: SimulationResult, whatif: SimulationResult):
+    """The baseline (the case as coded, default parameters and rule) and the what-if (the page's facts,
+    parameters and rule) as two stacked bars of the outcome distribution, the observed outcome marked on the
+    baseline."""
+    return F.outcome_bars(["baseline", "what-if"], [baseline.outcome_probabilities, whatif.outcome_probabilities],
+                          [baseline.observed, None], f"Baseline and what-if: {baseline.case.title}",
+                          caption(whatif.replications, whatif.seed,
+                                  f"rule {baseline.rule} (baseline), {whatif.rule} (what-if)"))

@@ -2,16 +2,18 @@
 Debian's Chromium driven headless by Playwright.
 
 The browser test starts ``csto-sim explore --port 0`` from the repository's root, opens the printed
-address, chooses Kazakhstan 2022, sets Russia's influence (the lead state's pull) to 0 and checks that the
-shown P(deployment) falls; it types a bad value, checks the message and that the page still runs after.
-It saves a screenshot into the test's tmp folder and, when ``CSTO_SIM_SCREENSHOT`` names a file (e.g.
-``docs/explorer.png``), there too. It is skipped only when /usr/bin/chromium or Playwright is missing;
-``.ci/run`` installs both, so in CI it runs.
+address and clicks through the page: the named tabs, Step and Play (the trace figure changes), a case
+chosen, a fact edited (the what-if changes, the Compare tab shows the library's numbers), the case file
+downloaded and run, a slider moved (its label shows the value), a bad value. It saves a screenshot into
+the test's tmp folder and, when ``CSTO_SIM_SCREENSHOT`` names a file (e.g. ``docs/explorer.png``), there
+too. It is skipped only when /usr/bin/chromium or Playwright is missing; ``.ci/run`` installs both, so in
+CI it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import re
@@ -26,18 +28,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from model.cli import explore as explore_cli
 from model.cli import main
 from model.explorer.explorer import (
+    EDITABLE_FACTS,
     MAIN_PARAMETERS,
+    OPENING_CASE,
+    RUN_FIELDS,
     SETTINGS_HELP,
     ExplorerModel,
+    case_file_text,
     case_ids,
+    initial_fields,
     model_params,
+    parse_number_fact,
     parse_settings,
+    value_label,
 )
+from model.ladder import LEVELS
 from model.params import SPECS, ParameterError, Parameters
+from model.scenario import load_scenario, with_facts
 from model.simulate import simulate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,14 +58,16 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-component-update", "--disable-sync"]
 START_TIMEOUT = 90  # seconds for the server to print its address
 UI_TIMEOUT = 30_000  # milliseconds for the page to show a change
+VIEWPORT = {"width": 1600, "height": 1000}  # the page's size in the browser (and of docs/explorer.png)
 
 
 # -- the model and the fields, without a browser ---------------------------------------------------
 
-def test_explorer_model_gives_the_numbers_of_simulate():
-    model = ExplorerModel(case="kazakhstan-2022", replications=400, seed="7", influence=0.2, settings="noise=0.5")
+@pytest.mark.parametrize("case", ["kazakhstan-2022", "kyrgyzstan-2010-06"])  # the second has alternative codings
+def test_explorer_model_gives_the_numbers_of_simulate(case):
+    model = ExplorerModel(case=case, replications=400, seed="7", influence=0.2, settings="noise=0.5")
     assert model.error is None
-    ref = simulate("kazakhstan-2022", 400, 7, params=Parameters().replace(influence=0.2, noise=0.5), trace=True)
+    ref = simulate(case, 400, 7, params=Parameters().replace(influence=0.2, noise=0.5), trace=True)
     assert model.result.outcome_probabilities == ref.outcome_probabilities
     np.testing.assert_array_equal(model.result.days, ref.days)
     assert model.result.trace == ref.trace
@@ -61,12 +75,83 @@ def test_explorer_model_gives_the_numbers_of_simulate():
     assert model.summary()["changed"] == {"influence": (0.2, 0.6), "noise": (0.5, 0.2)}
 
 
-def test_influence_moves_p_deployment_in_kazakhstan():
-    """What the browser test relies on: with no pull from Russia, deployment is far less likely."""
-    full = ExplorerModel(case="kazakhstan-2022", replications=2000, seed=1)
-    none = ExplorerModel(case="kazakhstan-2022", replications=2000, seed=1, influence=0.0)
-    assert full.p_deployment > 0.95
-    assert none.p_deployment < full.p_deployment - 0.2
+def test_the_baseline_is_the_case_as_coded_and_the_what_if_the_pages_settings():
+    facts = {"request.framing": "internal", "threat.deaths": (20.0, 100.0)}
+    model = ExplorerModel(case="kazakhstan-2022", replications=500, seed=3, rule="simple_majority", influence=0.3,
+                          facts=facts)
+    assert model.error is None
+    base = simulate("kazakhstan-2022", 500, 3)
+    case = load_scenario("kazakhstan-2022")
+    whatif = simulate(with_facts(case, facts), 500, 3, rule="simple_majority", params=Parameters().replace(influence=0.3))
+    assert model.baseline.outcome_probabilities == base.outcome_probabilities
+    assert model.baseline.rule == case.organisation.default_rule != "simple_majority"
+    assert model.result.outcome_probabilities == whatif.outcome_probabilities
+    assert model.result.rule == "simple_majority"
+    rows = model.outcome_rows()
+    assert [r["outcome"] for r in rows] == list(LEVELS)
+    for r in rows:
+        assert r["baseline"] == base.outcome_probabilities[r["outcome"]]
+        assert r["what-if"] == whatif.outcome_probabilities[r["outcome"]]
+        assert r["difference"] == pytest.approx(r["what-if"] - r["baseline"])
+        assert not any("interval" in k for k in r)  # intervals are shown only once wired (model.intervals)
+    assert rows[-1]["difference"] < -0.5  # framed as internal, deployment falls away
+    assert model.summary()["facts"] == {"request.framing": ("internal", "external"),
+                                        "threat.deaths": ("20 to 100", "20 to 230")}
+
+
+def test_intervals_add_columns_to_the_compare_table_once_set():
+    model = ExplorerModel(case="kazakhstan-2022", replications=100)
+    model.intervals = {side: {lvl: (0.0, 1.0) for lvl in LEVELS} for side in ("baseline", "what-if")}
+    assert model.outcome_rows()[0]["what-if interval"] == (0.0, 1.0)
+
+
+def test_the_case_file_runs_and_gives_the_what_if(tmp_path, capsys):
+    facts = {"request.framing": "internal", "lead_state.strategic_value": 0.25, "threat.deaths": (40.0, 80.0)}
+    model = ExplorerModel(case="kyrgyzstan-2010-06", replications=300, seed=5, rule="simple_majority", w_legal=2.0,
+                          facts=facts)
+    assert model.error is None
+    text = model.case_file()
+    data = yaml.safe_load(text)
+    assert data["id"] == "kyrgyzstan-2010-06-explorer" and data["kind"] == "what-if" and "observed" not in data
+    assert data["facts"]["request"]["framing"]["value"] == "internal"
+    assert data["facts"]["lead_state"]["strategic_value"]["value"] == 0.25
+    assert data["facts"]["threat"]["deaths"]["range"] == [40.0, 80.0]
+    path = tmp_path / "whatif.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_scenario(path)
+    assert loaded.facts["request.framing"].value == "internal"
+    assert loaded.alternatives == load_scenario("kyrgyzstan-2010-06").alternatives  # the disputed codings stay
+    again = simulate(loaded, 300, 5, rule="simple_majority", params=Parameters().replace(w_legal=2.0))
+    assert again.outcome_probabilities == model.result.outcome_probabilities
+    command = next(line for line in text.splitlines() if line.startswith("# The page's what-if numbers: "))
+    assert command.endswith("csto-sim run FILE --rule simple_majority -n 300 --seed 5 --posterior none --set w_legal=2.0")
+    capsys.readouterr()
+    assert main(["run", str(path), "--rule", "simple_majority", "-n", "300", "--seed", "5", "--posterior", "none",
+                 "--set", "w_legal=2.0", "--json"]) == 0
+    ran = json.loads(capsys.readouterr().out)
+    assert ran["scenario"] == "kyrgyzstan-2010-06-explorer"
+    assert ran["outcome_probabilities"] == pytest.approx(model.result.outcome_probabilities, abs=1e-4)
+
+
+def test_the_case_file_of_the_case_as_coded_runs_as_the_case(tmp_path):
+    case = load_scenario("kazakhstan-2022")
+    path = tmp_path / "same.yaml"
+    path.write_text(case_file_text(case, {}), encoding="utf-8")
+    assert simulate(load_scenario(path), 200, 1).outcome_probabilities == \
+        simulate(case, 200, 1).outcome_probabilities
+
+
+def test_numeric_facts_as_typed():
+    assert parse_number_fact("threat.deaths", " 150 ") == 150.0
+    assert parse_number_fact("threat.deaths", "20 to 230") == (20.0, 230.0)
+    assert parse_number_fact("threat.deaths", "20-230") == (20.0, 230.0)
+    with pytest.raises(ValueError, match=r"threat.deaths: 'many' is not a number or a range"):
+        parse_number_fact("threat.deaths", "many")
+
+
+def test_value_labels():
+    assert value_label("noise", 0.2) == "noise = 0.2"
+    assert value_label("replications", 20000) == "replications = 20,000"
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -79,6 +164,9 @@ def test_influence_moves_p_deployment_in_kazakhstan():
     ({"replications": 0}, "replications: 0 is out of range"),
     ({"case": "atlantis-1999"}, "no such scenario file or case id"),
     ({"rule": "majority-of-one"}, "unknown decision rule 'majority-of-one'"),
+    ({"facts": {"request.framing": "sideways"}}, "facts.request.framing.value: 'sideways' is not allowed"),
+    ({"facts": {"threat.deaths": (50.0, 10.0)}}, "facts.threat.deaths.range: low 50 is above high 10"),
+    ({"facts": {"request.by": None}}, "facts: 'request.by' cannot be edited on the page"),
 ])
 def test_a_bad_value_is_a_message_not_an_exception(kwargs, message):
     model = ExplorerModel(**{"case": "kazakhstan-2022", "replications": 100, **kwargs})
@@ -88,6 +176,8 @@ def test_a_bad_value_is_a_message_not_an_exception(kwargs, message):
     assert model.running is False
     model.step()  # Step in the page after a bad value: nothing happens
     assert model.running is False and model.result is None
+    with pytest.raises(ValueError, match="nothing to download"):
+        model.case_file()
 
 
 def test_settings_text():
@@ -101,9 +191,8 @@ def test_settings_text():
 def test_the_fields_cover_every_case_and_parameter():
     params = model_params()
     assert params["case"]["values"] == case_ids()
-    assert "kazakhstan-2022" in params["case"]["values"]
-    assert params["case"]["value"] != "kazakhstan-2022"  # choosing Kazakhstan 2022 in the page is a change
-    assert set(SPECS) | {"case", "rule", "replications", "seed", "settings"} == set(params)
+    assert params["case"]["value"] == OPENING_CASE and "kazakhstan-2022" in params["case"]["values"]
+    assert set(SPECS) | set(RUN_FIELDS) == set(params) | {"facts"}
     assert list(params)[5:5 + len(MAIN_PARAMETERS)] == list(MAIN_PARAMETERS)
     defaults = Parameters()
     for name, spec in SPECS.items():
@@ -112,22 +201,44 @@ def test_the_fields_cover_every_case_and_parameter():
         assert (field["min"], field["max"]) == (spec.low, spec.high)
         steps = (field["value"] - field["min"]) / field["step"]
         assert abs(steps - round(steps)) < 1e-6, f"{name}: default {field['value']} is off the slider's grid"
-    model = ExplorerModel(**{name: field["value"] for name, field in params.items()})
-    assert model.error is None and model.summary()["changed"] == {}
+    fields = initial_fields(params)
+    assert fields["facts"] == {}
+    model = ExplorerModel(**fields)
+    assert model.error is None and model.summary()["changed"] == {} and model.fields == fields
+    # The opening case is informative: its outcomes are spread over more than one rung, not all none.
+    p = model.result.outcome_probabilities
+    assert p["none"] < 0.9 and sum(v > 0.05 for v in p.values()) >= 2
+    assert set(EDITABLE_FACTS) <= set(model.base_case.facts) | {"lead_state.strategic_value"}
 
 
 def test_step_replays_the_traced_replication():
     model = ExplorerModel(case="kazakhstan-2022", replications=100, seed=1)
     rounds = len(model.result.trace)
-    assert rounds == model.params.rounds + 1
-    assert model.shown_rounds == rounds and model.running
+    assert rounds == model.result.params.rounds + 1 == model.rounds
+    assert model.shown_rounds == rounds and model.running and model.decided
     probabilities = model.result.outcome_probabilities
     seen = []
     while model.running:
         model.step()
-        seen.append(model.shown_rounds)
-    assert seen == list(range(1, rounds + 1))
+        seen.append((model.shown_rounds, model.decided))
+    assert seen == [(k, k == rounds) for k in range(1, rounds + 1)]
     assert model.result.outcome_probabilities == probabilities  # replaying changes nothing
+    assert [m for m, _, _ in model.stances()] == model.result.members
+
+
+def test_the_trace_figure_grows_by_a_round_at_each_step():
+    from model.plots.explorer import trace_figure
+
+    model = ExplorerModel(case="kazakhstan-2022", replications=100, seed=1)
+    member = model.result.members[0]
+    lengths = []
+    for shown in range(1, model.rounds + 1):
+        fig = trace_figure(model.result, shown)
+        line = next(ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == f"trace-{member}-deployment")
+        lengths.append(len(line.get_xdata()))
+        np.testing.assert_allclose(line.get_ydata(), [r[member][-1] for r in model.result.trace[:shown]])
+        fig.clf()
+    assert lengths == list(range(1, model.rounds + 1))
 
 
 def test_explore_without_the_viz_extra_says_how_to_install_it(monkeypatch, capsys):
@@ -228,6 +339,28 @@ def _p_deployment(page) -> float:
     return float(m.group(1))
 
 
+def _choose(page, label: str, option: str) -> None:
+    """Choose ``option`` in the select labelled ``label``."""
+    page.locator(".v-select", has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _loaded(page, image) -> bytes:
+    """A screenshot of the figure ``image`` (a locator of an img) once the browser has decoded it."""
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return image.screenshot()
+
+
+def _expected_compare(model: ExplorerModel) -> list[str]:
+    """The cells of the Compare tab's table, row by row, as the page must show them for ``model``'s numbers."""
+    from model.explorer.explorer import format_difference
+
+    cells = ["outcome", "baseline", "what-if", "difference"]
+    for r in model.outcome_rows():
+        cells += [r["outcome"], f"{r['baseline']:.3f}", f"{r['what-if']:.3f}", format_difference(r["difference"])]
+    return cells
+
+
 def test_the_page_in_chromium(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium chromium-driver)")
@@ -236,45 +369,132 @@ def test_the_page_in_chromium(tmp_path):
     if not explore_cli.viz_installed():
         pytest.skip('the viz extra is not installed (pip install -e ".[test,viz]")')
     expect = sync_api.expect
+    expect.set_options(timeout=UI_TIMEOUT)
     _ensure_assets()
     server = Server(tmp_path / "server.log")
+    shot = tmp_path / "explorer.png"
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
             try:
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
                 page.set_default_timeout(UI_TIMEOUT)
                 page.goto(server.url)
                 shown = page.locator(".csto-p-deployment")
                 expect(shown).to_be_visible(timeout=60_000)
-                first_case = model_params()["case"]["value"]
-                expect(page.locator(".csto-summary")).to_contain_text(first_case)
+                opening = ExplorerModel(**initial_fields())
+                expect(page.locator(".csto-title")).to_have_text(opening.base_case.title)
+                expect(page.locator(".csto-observed")).to_contain_text(f"Observed outcome: {opening.baseline.observed}")
+                expect(page.locator(".csto-modal")).to_contain_text(f"modal outcome: {opening.result.modal_outcome}")
 
-                # Choose Kazakhstan 2022 and run it.
-                page.locator(".v-select", has=page.locator("label", has_text=re.compile(r"^case$"))).click()
-                page.get_by_role("option", name="kazakhstan-2022", exact=True).click()
+                # Named tabs, each with its content.
+                tabs = {"Outcomes": ".csto-outcome-figure img", "Deliberation": ".csto-trace img",
+                        "Facts": ".csto-facts", "Compare": ".csto-compare", "Approval map": ".csto-approval-map",
+                        "Parameters": ".csto-parameters"}
+                for name, content in tabs.items():
+                    page.get_by_role("tab", name=name).click()
+                    expect(page.locator(content)).to_be_visible()
+                expect(page.get_by_role("tab", name=re.compile("^Page"))).to_have_count(0)
+                headers = page.locator(".csto-parameters th")
+                expect(headers).to_have_text(["parameter", "used", "default", "range", "meaning"])
+                expect(page.locator(".csto-parameters tr")).to_have_count(len(SPECS) + 1)
+                page.get_by_role("tab", name="Compare").click()
+                expect(page.locator(".csto-compare th, .csto-compare td")).to_have_text(_expected_compare(opening))
+
+                # Step replays replication 0: the trace figure changes at each Step; Play runs it to the decision.
+                page.get_by_role("tab", name="Deliberation").click()
+                stage, trace = page.locator(".csto-stage"), page.locator(".csto-trace img")
+                last = opening.rounds - 1
+                expect(stage).to_have_text(f"decided after {last} rounds: outcome {opening.summary()['outcome_0']} "
+                                           "in replication 0")
+                expect(page.locator(".csto-stances tr")).to_have_count(len(opening.result.members) + 1)
+                before, before_png = trace.get_attribute("src"), _loaded(page, trace)
+                page.get_by_role("button", name="Step").click()
+                expect(stage).to_have_text(f"round 0 of {last}: deliberating")
+                expect(page.locator(".csto-round-info")).to_have_text(f"replay of replication 0: round 0 of {last}")
+                expect(trace).not_to_have_attribute("src", before)
+                round0, round0_png = trace.get_attribute("src"), _loaded(page, trace)
+                assert round0_png != before_png
+                expect(page.locator(".csto-stances")).to_have_count(0)
+                page.get_by_role("button", name="Step").click()
+                expect(stage).to_have_text(f"round 1 of {last}: deliberating")
+                expect(trace).not_to_have_attribute("src", round0)
+                assert _loaded(page, trace) != round0_png
+                page.get_by_role("button", name="▶").click()
+                expect(stage).to_contain_text(f"decided after {last} rounds")
+                expect(page.locator(".csto-stances")).to_be_visible()
+                expect(page.get_by_role("button", name="Step")).to_be_disabled()
+
+                # Another case: a change waits for Reset, then runs.
+                _choose(page, "case", "kazakhstan-2022")
+                expect(page.locator(".csto-pending")).to_be_visible()
                 page.get_by_role("button", name="Reset").click()
                 expect(page.locator(".csto-title")).to_have_text("Kazakhstan, January 2022")
-                expect(page.locator(".csto-observed")).to_contain_text("Observed outcome: deployment")
-                before = _p_deployment(page)
-                assert before > 0.95
+                expect(page.locator(".csto-pending")).to_have_count(0)
+                as_coded = _p_deployment(page)
+                assert as_coded > 0.95
 
-                # Take away Russia's pull on the members: the slider to its minimum (0), then run again.
-                slider = page.get_by_role("slider", name="influence (the lead state's pull)")
-                slider.focus()
-                slider.press("Home")
-                expect(slider).to_have_attribute("aria-valuenow", "0")
+                # Edit a fact: the what-if changes, the baseline stays; the page shows the library's numbers.
+                page.get_by_role("tab", name="Facts").click()
+                _choose(page, "request.framing", "internal")
+                expect(page.locator(".csto-pending")).to_be_visible()
+                deaths = page.get_by_label("threat.deaths")
+                expect(deaths).to_have_value("20 to 230")
+                deaths.fill("many")
+                deaths.press("Enter")
+                expect(page.locator(".csto-fact-error")).to_have_text(re.compile(
+                    r"^threat.deaths: 'many' is not a number or a range"))
+                deaths.fill("50 to 120")
+                deaths.press("Enter")
+                expect(page.locator(".csto-fact-error")).to_have_count(0)
                 page.get_by_role("button", name="Reset").click()
-                expect(shown).not_to_have_text(f"P(deployment) = {before:.3f}")
-                after = _p_deployment(page)
-                assert after < before - 0.2, (before, after)
-                expect(page.locator(".csto-changed")).to_contain_text("influence = 0 (default 0.6)")
-                page.wait_for_timeout(500)  # let the figures arrive
-                shot = tmp_path / "explorer.png"
-                page.screenshot(path=str(shot))
+                expect(shown).not_to_have_text(f"P(deployment) = {as_coded:.3f}")
+                framed = ExplorerModel(case="kazakhstan-2022", rule=opening.result.rule,
+                                       facts={"request.framing": "internal", "threat.deaths": (50.0, 120.0)})
+                expect(shown).to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
+                expect(page.locator(".csto-p-baseline")).to_have_text(f"baseline {as_coded:.3f}")
+                page.get_by_role("tab", name="Compare").click()
+                expect(page.locator(".csto-whatif")).to_contain_text(
+                    "request.framing = internal (coded: external); threat.deaths = 50 to 120 (coded: 20 to 230)")
+                expect(page.locator(".csto-compare th, .csto-compare td")).to_have_text(_expected_compare(framed))
+                _loaded(page, page.locator(".csto-compare-figure img"))
+                page.screenshot(path=str(shot))  # the page as docs/explorer.png shows it
                 if target := os.environ.get("CSTO_SIM_SCREENSHOT"):
                     Path(target).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(shot, target)
+
+                # Download the what-if as a case file: it loads and runs, and gives the page's numbers.
+                page.get_by_role("tab", name="Facts").click()
+                with page.expect_download() as download:
+                    page.get_by_role("button", name=re.compile("Download the what-if as a case file")).click()
+                case_file = tmp_path / "downloaded.yaml"
+                download.value.save_as(case_file)
+                assert download.value.suggested_filename == "kazakhstan-2022-explorer.yaml"
+                loaded = load_scenario(case_file)
+                assert loaded.kind == "what-if" and loaded.facts["request.framing"].value == "internal"
+                assert (loaded.facts["threat.deaths"].low, loaded.facts["threat.deaths"].high) == (50, 120)
+                again = simulate(loaded, framed.result.replications, framed.result.seed, rule=framed.result.rule)
+                assert again.outcome_probabilities == framed.result.outcome_probabilities
+
+                # Back to the facts as coded; take Russia's pull away with the slider (its label shows the value).
+                page.get_by_role("button", name="Back to the facts as coded").click()
+                slider = page.get_by_role("slider", name="influence (the lead state's pull)")
+                expect(page.get_by_text("influence (the lead state's pull) = 0.6", exact=True)).to_be_visible()
+                slider.focus()
+                slider.press("Home")
+                expect(slider).to_have_attribute("aria-valuenow", "0")
+                page.locator("body").click(position={"x": 900, "y": 10})  # the slider loses focus: the label stays
+                expect(page.get_by_text("influence (the lead state's pull) = 0", exact=True)).to_be_visible()
+                page.get_by_role("button", name="Reset").click()
+                expect(shown).not_to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
+                after = _p_deployment(page)
+                assert after < as_coded - 0.2, (as_coded, after)
+                page.get_by_role("tab", name="Outcomes").click()
+                expect(page.locator(".csto-changed")).to_contain_text("influence = 0 (default 0.6)")
+                page.get_by_role("tab", name="Parameters").click()
+                changed_rows = page.locator(".csto-parameters tr.changed td")
+                expect(changed_rows.nth(0)).to_have_text("influence")
+                expect(page.locator(".csto-parameters tr.changed")).to_have_count(1)
 
                 # A bad value shows a message; the page keeps working.
                 settings = page.get_by_label(SETTINGS_HELP)
