@@ -10,8 +10,10 @@ a sweep point's factors) are put on top of every set drawn. Set ``k``, drawn ``n
 ``simulate(case, n_k, derive_seed(S, 1, k), params=set_k)`` gives. The blocks run side by side in one model
 (``ParameterRows``, ``PointGenerators``), grouped by ``rounds`` (a whole number that steers the loop), at most
 ``BATCH_ROWS`` rows a pass; a block larger than that runs alone. The result's replications are the blocks in
-the posterior's order (replications are exchangeable). Many runs (a sweep's points) share the passes:
-:func:`simulate_runs`.
+the posterior's order (replications are exchangeable); the result records each replication's epistemic draw,
+its set and (for a case with alternative codings) its codings (``draw_group``, ``draw_groups``), from which the
+outcome probabilities' intervals are computed (``model/statistics.py``, ``outcome_intervals``). Many runs (a
+sweep's points) share the passes: :func:`simulate_runs`.
 
 **The stale guard.** A posterior's parameter columns must be the model's parameters (``model/params.py``):
 if the model gains or loses one, reading fails with one line that gives the command that regenerates it.
@@ -292,17 +294,24 @@ def simulate_runs(case: Case, posterior: Posterior, runs: Sequence[RunSpec], rul
 
 def _joined(post: Posterior, spec: RunSpec, parts: list[tuple[_Block, Any]]) -> PosteriorResult:
     """A run's blocks as one result, with the record of its draws."""
+    from .codings import coding_draws
     from .simulate import _ROWS
 
     first = parts[0][1]
     arrays = {n: np.concatenate([getattr(res, n) for _, res in parts], axis=0) for n in _ROWS}
+    draw, groups = [], []  # each replication's epistemic draw: its set, and its codings within the set
+    for b, res in parts:
+        labels, keys = coding_draws(res.case, b.rows, b.seed)
+        draw.append(labels + len(groups))
+        groups += [{"set": post.ids[b.set] if post.ids else b.set, "coding": list(k)} for k in keys]
     drawn = [n for n in post.calibrated if n not in spec.fixed]
     counts = np.array([b.rows for b, _ in parts])
     info = {**post.describe(), "sets_drawn": len(parts), "drawn": drawn, "fixed": sorted(spec.fixed),
             "replications_per_set": {str(post.ids[b.set] if post.ids else b.set): b.rows for b, _ in parts},
             "mean_of_drawn": {n: round(float(np.average([float(getattr(b.params, n)) for b, _ in parts],
                                                         weights=counts)), 6) for n in drawn}}
-    res = dataclasses.replace(first, seed=spec.seed, params=Parameters().replace(**spec.fixed), **arrays)
+    res = dataclasses.replace(first, seed=spec.seed, params=Parameters().replace(**spec.fixed), **arrays,
+                              draw_group=np.concatenate(draw), draw_groups=groups)
     fields = {f.name: getattr(res, f.name) for f in dataclasses.fields(SimulationResult)}
     return PosteriorResult(**fields, posterior=info)
 

@@ -22,7 +22,7 @@ def cli_parse(subparsers: Any) -> None:
                    help="look for the changes that reach this outcome (default: any change of the modal outcome)")
     p.add_argument("--top", type=options.whole(1, 1000), default=8, help="changes printed (default 8)")
     p.add_argument("--no-search", action="store_true", help="skip the counterfactual search")
-    options.add_posterior(p)
+    options.add_posterior(p, default_on=True)
     options.bind(p, cli_action)
 
 
