@@ -86,14 +86,25 @@ def deployed_replications(outcome: np.ndarray) -> int:
     return int(np.count_nonzero(outcome == Level.DEPLOYMENT))
 
 
-def wilson_interval(successes: float, n: int, level: float = INTERVAL_LEVEL) -> tuple[float, float]:
+def wilson_interval(successes: Any, n: int, level: float = INTERVAL_LEVEL) -> tuple[Any, Any]:
     """The Wilson score interval of a binomial share ``successes / n`` (Wilson 1927, JASA 22: 209-212): the
-    Monte Carlo interval of a probability estimated from ``n`` independent replications."""
+    Monte Carlo interval of a probability estimated from ``n`` independent replications (``successes``: a
+    number or an array of them)."""
     z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = successes / n
+    p = np.asarray(successes, dtype=float) / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+    lo, hi = np.maximum(0.0, centre - half), np.minimum(1.0, centre + half)
+    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
+    """Each column's ``q`` quantile of ``values`` (G, k), row ``g`` weighted ``weights[g]``: the smallest value whose
+    weighted cumulative share reaches ``q`` (numpy's ``inverted_cdf``)."""
+    order = np.argsort(values, axis=0, kind="stable")
+    cum = np.cumsum(weights[order], axis=0) / weights.sum()
+    first = np.argmax(cum >= q - 1e-12, axis=0)
+    return np.take_along_axis(values, order, axis=0)[first, np.arange(values.shape[1])]
 
 
 def interval_bounds(outcome: np.ndarray, draw: np.ndarray | None = None,
@@ -108,22 +119,17 @@ def interval_bounds(outcome: np.ndarray, draw: np.ndarray | None = None,
     groups = n.shape[0]
     shares = counts / n[:, None]  # (G, 5)
     mean = counts.sum(axis=0) / reps  # (5,) the predictive probability
-    w = n / reps
-    spread = (w[:, None] * (shares - mean) ** 2).sum(axis=0)  # observed between-group variance
+    spread = ((n / reps)[:, None] * (shares - mean) ** 2).sum(axis=0)  # observed between-group variance
     within = ((n[:, None] * shares * (1 - shares)).sum(axis=0) / (reps - groups) if reps > groups
               else mean * (1 - mean))
     between = np.maximum(0.0, spread - (groups - 1) * within / reps)  # less what Monte Carlo noise alone gives
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(spread > 0, np.sqrt(between / np.where(spread > 0, spread, 1.0)), 0.0)
+    factor = np.sqrt(between / np.where(spread > 0, spread, 1.0))
     shrunk = mean + (shares - mean) * factor
     tail = (1 - level) / 2
-    lo, hi = np.empty(k), np.empty(k)
-    for j in range(k):
-        e_lo, e_hi = (np.quantile(shrunk[:, j], [tail, 1 - tail], weights=n, method="inverted_cdf")
-                      if groups > 1 else (mean[j], mean[j]))
-        w_lo, w_hi = wilson_interval(float(counts[:, j].sum()), reps, level)
-        lo[j] = mean[j] - np.hypot(max(0.0, mean[j] - e_lo), max(0.0, mean[j] - w_lo))
-        hi[j] = mean[j] + np.hypot(max(0.0, e_hi - mean[j]), max(0.0, w_hi - mean[j]))
+    e_lo, e_hi = _weighted_quantile(shrunk, n, tail), _weighted_quantile(shrunk, n, 1 - tail)
+    w_lo, w_hi = wilson_interval(counts.sum(axis=0), reps, level)
+    lo = mean - np.hypot(np.maximum(0.0, mean - e_lo), np.maximum(0.0, mean - w_lo))
+    hi = mean + np.hypot(np.maximum(0.0, e_hi - mean), np.maximum(0.0, w_hi - mean))
     return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
 
 
@@ -335,6 +341,20 @@ for _stat in (
 #: The statistics a sweep can record per point, and those it records by default (in registry order).
 SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.column is not None)
 DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.default)
+
+
+
+def sweep_figures(figures: Sequence[str], posterior: Any, cases: Sequence[Any]) -> tuple[str, ...]:
+    """The statistics a sweep records: those asked for, and, when its points are uncertain (a ``posterior``, or one
+    of the ``cases`` with alternative codings) and it records the outcome probabilities, their intervals after
+    them (columns ``p_<rung>_lo`` and ``p_<rung>_hi``)."""
+    figures = tuple(figures)
+    uncertain = posterior is not None or any(c.alternatives for c in cases)
+    if not uncertain or "outcome_probabilities" not in figures or "outcome_intervals" in figures:
+        return figures
+    at = figures.index("outcome_probabilities") + 1
+    return (*figures[:at], "outcome_intervals", *figures[at:])
+
 
 #: Readable labels of sweep columns that figures and reports name (a column of a statistic above).
 COLUMN_LABELS: dict[str, str] = {"p_deployment": "P(deployment)", "days_p50": "median days to decision"}
