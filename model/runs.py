@@ -222,7 +222,7 @@ def format_replay(results: list[SimulationResult]) -> str:
     decided = [r for r in results if r.days_covered is not None or (r.observed_days is not None)]
     covered = sum(bool(r.days_covered) for r in decided)
     agreements = [r.reason_agreement for r in results if r.reason_agreement is not None]
-    lines.append(interval_note(_pooled_uncertainty(results)))
+    lines.append(_replay_note(results))
     lines.append(f"\n{matched} of {len(results)} modal outcomes match the observed ones "
                  f"({results[0].replications:,} replications each, seed {results[0].seed}).")
     lines.append(f"{covered} of {len(decided)} observed days to decision inside the model's 10th-90th percentile.")
@@ -233,12 +233,17 @@ def format_replay(results: list[SimulationResult]) -> str:
     return "\n".join(lines)
 
 
-def _pooled_uncertainty(results: list[SimulationResult]) -> dict[str, Any]:
-    """What the replay's intervals are over, for the line under the table: the most posterior sets and codings of
-    any case (each case's own are in ``--json``)."""
+def _replay_note(results: list[SimulationResult]) -> str:
+    """The line under the replay table that says what its intervals are over (each case's own: ``--json``)."""
     uncs = [r.uncertainty for r in results]
-    return {"level": uncs[0]["level"], "posterior_sets": max(u["posterior_sets"] for u in uncs),
-            "codings": max(u["codings"] for u in uncs), "draws": max(u["draws"] for u in uncs)}
+    if all(u["draws"] <= 1 for u in uncs):
+        return interval_note(uncs[0])
+    sets, codings = max(u["posterior_sets"] for u in uncs), max(u["codings"] for u in uncs)
+    over = ([f"posterior sets (up to {sets})"] if sets else []) + \
+        ([f"codings of its facts (up to {codings})"] if codings > 1 else [])
+    alone = "; Monte Carlo only (Wilson) for a case with neither" if any(u["draws"] <= 1 for u in uncs) else ""
+    return (f"[{100 * uncs[0]['level']:.0f}% intervals over each case's {' and '.join(over)}, Monte Carlo noise "
+            f"accounted for{alone}]")
 
 
 def run_record(run: CaseRun, trace: bool) -> dict[str, Any]:

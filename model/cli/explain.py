@@ -36,5 +36,4 @@ def cli_action(args: argparse.Namespace) -> int:
     post = load_posterior(args.posterior)
     rep = explain(case, args.replications, args.seed, args.rule, params, args.target, search=not args.no_search,
                   posterior=post)
-    note = "" if post is None else " (contributions and pivotal members: its set of highest weight)"
-    return show(rep, args.json, lambda: f"{format_explain(rep, args.top)}\n\n{format_posterior(rep.get('posterior'))}{note}")
+    return show(rep, args.json, lambda: f"{format_explain(rep, args.top)}\n\n{format_posterior(rep.get('posterior'))}")
