@@ -11,7 +11,7 @@ a sweep point's factors) are put on top of every set drawn. Set ``k``, drawn ``n
 (``ParameterRows``, ``PointGenerators``), grouped by ``rounds`` (a whole number that steers the loop), at most
 ``BATCH_ROWS`` rows a pass; a block larger than that runs alone. The result's replications are the blocks in
 the posterior's order (replications are exchangeable); the result records each replication's epistemic draw,
-its set and (for a case with alternative codings) its codings (``draw_group``, ``draw_groups``), from which the
+its set and (for a case with alternative codings) its codings (``draw``, ``draw_groups``), from which the
 outcome probabilities' intervals are computed (``model/statistics.py``, ``outcome_intervals``). Many runs (a
 sweep's points) share the passes: :func:`simulate_runs`.
 
@@ -212,6 +212,23 @@ class PosteriorResult(SimulationResult):
     not drawn (defaults and those fixed); the block ``posterior`` says where the others came from."""
 
     posterior: dict[str, Any] = field(default_factory=dict)
+    #: Its blocks in order: (the set's id, replications, seed); each replication's draw is found from them when
+    #: first asked for (its set, and within the set the codings ``simulate_blocks`` drew from the block's seed).
+    blocks: list[tuple[int, int, int]] = field(default_factory=list)
+
+    @property
+    def draw(self) -> np.ndarray:
+        """(R,) each replication's epistemic draw: its set and its codings (``draw_groups`` says which)."""
+        if self.draw_group is None:
+            from .codings import coding_draws
+
+            draw, groups = [], []
+            for set_id, rows, seed in self.blocks:
+                labels, keys = coding_draws(self.case, rows, seed)
+                draw.append(labels + len(groups))
+                groups += [{"set": set_id, "coding": list(k)} for k in keys]
+            self.draw_group, self.draw_groups = np.concatenate(draw), groups
+        return self.draw_group
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -294,16 +311,10 @@ def simulate_runs(case: Case, posterior: Posterior, runs: Sequence[RunSpec], rul
 
 def _joined(post: Posterior, spec: RunSpec, parts: list[tuple[_Block, Any]]) -> PosteriorResult:
     """A run's blocks as one result, with the record of its draws."""
-    from .codings import coding_draws
     from .simulate import _ROWS
 
     first = parts[0][1]
     arrays = {n: np.concatenate([getattr(res, n) for _, res in parts], axis=0) for n in _ROWS}
-    draw, groups = [], []  # each replication's epistemic draw: its set, and its codings within the set
-    for b, res in parts:
-        labels, keys = coding_draws(res.case, b.rows, b.seed)
-        draw.append(labels + len(groups))
-        groups += [{"set": post.ids[b.set] if post.ids else b.set, "coding": list(k)} for k in keys]
     drawn = [n for n in post.calibrated if n not in spec.fixed]
     counts = np.array([b.rows for b, _ in parts])
     info = {**post.describe(), "sets_drawn": len(parts), "drawn": drawn, "fixed": sorted(spec.fixed),
@@ -311,9 +322,10 @@ def _joined(post: Posterior, spec: RunSpec, parts: list[tuple[_Block, Any]]) -> 
             "mean_of_drawn": {n: round(float(np.average([float(getattr(b.params, n)) for b, _ in parts],
                                                         weights=counts)), 6) for n in drawn}}
     res = dataclasses.replace(first, seed=spec.seed, params=Parameters().replace(**spec.fixed), **arrays,
-                              draw_group=np.concatenate(draw), draw_groups=groups)
+                              draw_group=None, draw_groups=None)
     fields = {f.name: getattr(res, f.name) for f in dataclasses.fields(SimulationResult)}
-    return PosteriorResult(**fields, posterior=info)
+    blocks = [(post.ids[b.set] if post.ids else b.set, b.rows, b.seed) for b, _ in parts]
+    return PosteriorResult(**fields, posterior=info, blocks=blocks)
 
 
 def simulate_posterior(case: Case, posterior: Posterior | str | os.PathLike[str], replications: int, seed: int,

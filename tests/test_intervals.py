@@ -107,6 +107,7 @@ def test_a_posterior_of_one_set_collapses_to_the_monte_carlo_interval():
     one = Posterior(path=Path("one-set"), sha256="", sets=(Parameters(),), weights=np.array([1.0]),
                     calibrated=("influence",), record={}, ids=(7,))
     res = simulate_posterior(case, one, 3000, 5)
+    assert res.draw.shape == (3000,)  # found when first asked for, from the blocks' sets and seeds
     assert res.draw_groups == [{"set": 7, "coding": []}]
     deployed = int((res.outcome == DEPLOY).sum())
     assert 0 < deployed < res.replications
@@ -119,6 +120,7 @@ def test_a_posterior_run_records_each_replications_set():
     post = load_posterior("shipped")
     res = simulate_posterior(load_scenario("hypothetical-request"), post, 2000, 3)
     per_set = res.posterior["replications_per_set"]
+    assert res.draw_groups is None and res.draw.shape == (2000,)
     assert len(res.draw_groups) == len(per_set)
     counts = np.bincount(res.draw, minlength=len(res.draw_groups))
     assert {str(g["set"]): int(c) for g, c in zip(res.draw_groups, counts, strict=True)} == per_set
@@ -241,3 +243,18 @@ def test_text_table_and_interval_format():
     assert with_interval(0.6234, {"lo": 0.48, "hi": 0.771}) == "0.62 [0.48-0.77]"
     with pytest.raises(ValueError):
         text_table(["a"], [["x", "y"]])
+
+
+def test_the_recorded_codings_are_those_the_replications_ran_under():
+    """armenia-2020 at the defaults: no replication under the main coding of the request (to the lead state) ends
+    in a mission; under the recoding that puts it to the organisation most do. The draws a result records (with
+    and without a posterior) must sort the replications accordingly."""
+    case = load_scenario("armenia-2020")
+    two = Posterior(path=Path("two-sets"), sha256="", sets=(Parameters(), Parameters()), weights=np.array([0.5, 0.5]),
+                    calibrated=("influence",), record={}, ids=(1, 2))
+    for res in (simulate(case, 3000, 2), simulate_posterior(case, two, 3000, 2)):
+        draw = res.draw
+        to_org = np.array([g["coding"][1] == 1 for g in res.draw_groups])[draw]
+        mission = res.outcome == Level.MISSION
+        assert to_org.any() and not mission[~to_org].any() and mission[to_org].mean() > 0.8
+    assert {g["set"] for g in res.draw_groups} == {1, 2}
