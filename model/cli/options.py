@@ -165,7 +165,7 @@ def add_posterior(p: argparse.ArgumentParser, default_on: bool = False, from_fil
     p.add_argument("--posterior", nargs="?", const=POSTERIOR_SHIPPED, default=default, metavar="DIR",
                    help=f"draw each replication's parameters{which} from a calibration's "
                         "posterior: with no value the shipped one (calibration/), or DIR (written by 'csto-sim "
-                        f"calibrate'); 'none': the defaults (default: {said})")
+                        f"calibrate'); 'none': the defaults, point parameters (default: {said})")
 
 
 def add_out(p: argparse.ArgumentParser, help: str, default: Path | None = None, metavar: str | None = "DIR") -> None:
