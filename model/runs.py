@@ -196,11 +196,6 @@ def format_trace(res: SimulationResult) -> str:
     return "\n".join(lines)
 
 
-#: Column heads of the ladder's rungs in the replay table.
-_SHORT = {"none": "none", "consultations": "consultations", "mission": "mission", "assistance": "assistance",
-          "deployment": "deployment"}
-
-
 def format_replay(results: list[SimulationResult]) -> str:
     """The replay table: each case's outcome probabilities with their intervals, the modal outcome against the
     observed one, the observed days against the model's 10th-90th percentile, and the agreement with the sources'
@@ -215,8 +210,7 @@ def format_replay(results: list[SimulationResult]) -> str:
         rows.append([r.case.id, r.observed or "-", *(with_interval(p[lvl], iv[lvl]) for lvl in LEVELS),
                      r.modal_outcome, "yes" if r.match else "NO", days, seen + mark,
                      "-" if agree is None else f"{agree:.2f}"])
-    heads = ["case", "observed", *(_SHORT.get(lvl, lvl) for lvl in LEVELS), "modal", "match", "days 10-90%",
-             "observed", "reasons"]
+    heads = ["case", "observed", *LEVELS, "modal", "match", "days 10-90%", "observed days", "reasons"]
     lines = text_table(heads, rows, "<<" + "<" * len(LEVELS) + "<<<<>", rule=True)
     matched = sum(bool(r.match) for r in results)
     decided = [r for r in results if r.days_covered is not None or (r.observed_days is not None)]
