@@ -42,7 +42,8 @@ def interval_note(uncertainty: dict[str, Any]) -> str:
     level = f"{100 * uncertainty['level']:.0f}%"
     codings = f"{uncertainty['codings']} codings of the facts" if uncertainty["codings"] > 1 else ""
     if uncertainty["posterior_sets"]:
-        over = f"{uncertainty['posterior_sets']} posterior sets" + (f" and {codings}" if codings else "")
+        sets = uncertainty["posterior_sets"]
+        over = f"{sets} posterior set{'s' if sets > 1 else ''}" + (f" and {codings}" if codings else "")
         return f"[{level} intervals over {over} ({uncertainty['draws']} draws), Monte Carlo noise accounted for]"
     if codings:
         return f"[{level} intervals over {codings}, point parameters, Monte Carlo noise accounted for]"
