@@ -61,6 +61,20 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[
     return groups
 
 
+def coding_draws(case: Case, replications: int, seed: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Each replication's group of codings as :func:`coding_groups` draws it (the groups' order: that of
+    ``coding_groups``), and each group's key (an index into each of ``coding_choices``, 0: the main coding). A
+    case without alternatives is one group, key ``()``."""
+    if not case.alternatives:
+        return np.zeros(replications, dtype=np.int64), [()]
+    label = np.empty(replications, dtype=np.int64)
+    keys = []
+    for g, (key, _, idx) in enumerate(coding_groups(case, replications, seed)):
+        label[idx] = g
+        keys.append(key)
+    return label, keys
+
+
 #: The cases under their codings already built: (id of the case, codings' key) -> (the case, the coded case). A
 #: sweep or a calibration runs the same few codings of a case for every point: each is built once.
 _CODED: dict[tuple[int, tuple[int, ...]], tuple[Case, Case]] = {}

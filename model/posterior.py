@@ -10,8 +10,10 @@ a sweep point's factors) are put on top of every set drawn. Set ``k``, drawn ``n
 ``simulate(case, n_k, derive_seed(S, 1, k), params=set_k)`` gives. The blocks run side by side in one model
 (``ParameterRows``, ``PointGenerators``), grouped by ``rounds`` (a whole number that steers the loop), at most
 ``BATCH_ROWS`` rows a pass; a block larger than that runs alone. The result's replications are the blocks in
-the posterior's order (replications are exchangeable). Many runs (a sweep's points) share the passes:
-:func:`simulate_runs`.
+the posterior's order (replications are exchangeable); the result records each replication's epistemic draw,
+its set and (for a case with alternative codings) its codings (``draw``, ``draw_groups``), from which the
+outcome probabilities' intervals are computed (``model/statistics.py``, ``outcome_intervals``). Many runs (a
+sweep's points) share the passes: :func:`simulate_runs`.
 
 **The stale guard.** A posterior's parameter columns must be the model's parameters (``model/params.py``):
 if the model gains or loses one, reading fails with one line that gives the command that regenerates it.
@@ -210,6 +212,23 @@ class PosteriorResult(SimulationResult):
     not drawn (defaults and those fixed); the block ``posterior`` says where the others came from."""
 
     posterior: dict[str, Any] = field(default_factory=dict)
+    #: Its blocks in order: (the set's id, replications, seed); each replication's draw is found from them when
+    #: first asked for (its set, and within the set the codings ``simulate_blocks`` drew from the block's seed).
+    blocks: list[tuple[int, int, int]] = field(default_factory=list)
+
+    @property
+    def draw(self) -> np.ndarray:
+        """(R,) each replication's epistemic draw: its set and its codings (``draw_groups`` says which)."""
+        if self.draw_group is None:
+            from .codings import coding_draws
+
+            draw, groups = [], []
+            for set_id, rows, seed in self.blocks:
+                labels, keys = coding_draws(self.case, rows, seed)
+                draw.append(labels + len(groups))
+                groups += [{"set": set_id, "coding": list(k)} for k in keys]
+            self.draw_group, self.draw_groups = np.concatenate(draw), groups
+        return self.draw_group
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -302,9 +321,11 @@ def _joined(post: Posterior, spec: RunSpec, parts: list[tuple[_Block, Any]]) -> 
             "replications_per_set": {str(post.ids[b.set] if post.ids else b.set): b.rows for b, _ in parts},
             "mean_of_drawn": {n: round(float(np.average([float(getattr(b.params, n)) for b, _ in parts],
                                                         weights=counts)), 6) for n in drawn}}
-    res = dataclasses.replace(first, seed=spec.seed, params=Parameters().replace(**spec.fixed), **arrays)
+    res = dataclasses.replace(first, seed=spec.seed, params=Parameters().replace(**spec.fixed), **arrays,
+                              draw_group=None, draw_groups=None)
     fields = {f.name: getattr(res, f.name) for f in dataclasses.fields(SimulationResult)}
-    return PosteriorResult(**fields, posterior=info)
+    blocks = [(post.ids[b.set] if post.ids else b.set, b.rows, b.seed) for b, _ in parts]
+    return PosteriorResult(**fields, posterior=info, blocks=blocks)
 
 
 def simulate_posterior(case: Case, posterior: Posterior | str | os.PathLike[str], replications: int, seed: int,

@@ -15,7 +15,7 @@ from .files.manifest import code_version
 from .ladder import LEVELS, STANCES
 from .params import Parameters
 from .scenario import Case
-from .statistics import STATISTICS
+from .statistics import INTERVAL_LEVEL, MIN_DEPLOYED, STATISTICS
 from .terms import REASONS
 
 
@@ -44,10 +44,40 @@ class SimulationResult:
     contribution: np.ndarray  # (R, n) troops
     trace: list[dict[str, list[float]]] | None = None
     pending: np.ndarray | None = None  # (R,) bool: tabled, no decision within the horizon ("no decision yet")
+    #: (R,) each replication's epistemic draw, a group 0..G-1 (a posterior's set and a coding of the case's facts),
+    #: and what each group is (``{"set": ..., "coding": [...]}``); None: found from the case and seed when asked
+    #: (the codings ``simulate`` drew; one group without alternatives).
+    draw_group: np.ndarray | None = None
+    draw_groups: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.pending is None:
             self.pending = np.zeros(self.outcome.shape[0], dtype=bool)
+
+    @property
+    def draw(self) -> np.ndarray:
+        """(R,) each replication's epistemic draw (its group: posterior set and codings; see ``draw_group``)."""
+        if self.draw_group is None:
+            from .codings import coding_draws
+
+            self.draw_group, keys = coding_draws(self.case, self.replications, self.seed)
+            self.draw_groups = [{"set": None, "coding": list(k)} for k in keys]
+        return self.draw_group
+
+    @property
+    def uncertainty(self) -> dict[str, Any]:
+        """What the outcome intervals are over: the level, the draws (sets of a posterior, codings of the facts),
+        or the Monte Carlo noise alone."""
+        self.draw  # noqa: B018 -- fills draw_groups
+        groups = self.draw_groups or []
+        sets = {g["set"] for g in groups if g["set"] is not None}
+        codings = {tuple(g["coding"]) for g in groups}
+        over = [w for w, on in (("posterior sets", bool(sets)), ("codings of the facts", len(codings) > 1)) if on]
+        return {"level": INTERVAL_LEVEL, "over": " and ".join(over) if over else "Monte Carlo noise only",
+                "draws": len(groups), "posterior_sets": len(sets), "codings": len(codings),
+                "definition": "model/statistics.py outcome_intervals: the 5th-95th percentile of the outcome's "
+                              "probability over the draws, binomial noise removed by the method of moments, "
+                              "the Wilson interval of the share added in quadrature"}
 
     @property
     def observed_days(self) -> list[float] | None:
@@ -72,6 +102,8 @@ class SimulationResult:
         return self.case.observed.outcome if self.case.observed else None
 
     outcome_probabilities = _statistic("outcome_probabilities")
+    outcome_intervals = _statistic("outcome_intervals")
+    deployed_replications = _statistic("deployed_replications")
     modal_outcome = _statistic("modal_outcome")
     match = _statistic("match")
     days_to_decision = _statistic("days_to_decision")
@@ -95,6 +127,8 @@ class SimulationResult:
             "seed": self.seed,
             "rule": self.rule,
             "outcome_probabilities": self.outcome_probabilities,
+            "outcome_intervals": self.outcome_intervals,
+            "intervals": self.uncertainty,
             "modal_outcome": self.modal_outcome,
             "observed": self.observed,
             "match": self.match,
@@ -104,6 +138,8 @@ class SimulationResult:
             "mean_contribution": self.mean_contribution,
             "lead_state": self.lead_state,
             "lead_state_share": self.lead_state_share,
+            "deployed_replications": self.deployed_replications,
+            "min_deployed": MIN_DEPLOYED,
             "parameters": self.params.as_dict(),
             "code_version": code_version(),
         }

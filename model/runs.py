@@ -17,6 +17,8 @@ from .ladder import LEVELS
 from .params import SPECS, Parameters
 from .rules import RULES
 from .scenario import Case, list_case_files, load_scenario, scenarios_root
+from .statistics import MIN_DEPLOYED
+from .tables import interval_note, text_table, with_interval
 
 if TYPE_CHECKING:
     from .results import SimulationResult
@@ -103,20 +105,17 @@ def replay(root: Path | None, replications: int, seed: int, params: Parameters |
 
 
 def catalogue(root: Path | None) -> Iterator[str]:
-    """The lines of ``csto-sim list``: the cases, the decision rules and the parameters (one case file read
-    per line, so that a broken file stops the listing there)."""
-    check_scenarios_folder(root)
+    """The lines of ``csto-sim list``: the cases, the decision rules and the parameters (every case file read
+    first: a broken one is an error, not a partial list)."""
+    data = catalogue_data(root)
     yield "cases:"
-    for p in list_case_files(root):
-        c = load_scenario(p)
-        yield f"  {c.id:<36} {c.kind:<11} {c.title}"
+    yield from text_table(["", "", ""], [[c["id"], c["kind"], c["title"]] for c in data["cases"]], indent=2)
     yield "\ndecision rules:"
-    for rule in RULES.values():
-        yield f"  {rule.name:<28} {rule.description}"
-    yield "\nparameters (default, bounds):"
-    defaults = Parameters()
-    for spec in SPECS.values():
-        yield f"  {spec.name:<22} {getattr(defaults, spec.name)!s:>8}  [{spec.low:g}, {spec.high:g}]  {spec.meaning}"
+    yield from text_table(["", ""], [[r["name"], r["description"]] for r in data["rules"]], indent=2)
+    yield "\nparameters:"
+    yield from text_table(["name", "default", "bounds", "meaning"],
+                          [[p["name"], p["default"], f"[{p['low']:g}, {p['high']:g}]", p["meaning"]]
+                           for p in data["parameters"]], "<><<", indent=2)
 
 
 def catalogue_data(root: Path | None) -> dict[str, list[dict[str, Any]]]:
@@ -138,31 +137,45 @@ def catalogue_data(root: Path | None) -> dict[str, list[dict[str, Any]]]:
 # -- the text printed -------------------------------------------------------------------------------
 
 def _pct(x: float | None) -> str:
-    return "   -  " if x is None else f"{100 * x:5.1f}%"
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def troops_note(res: SimulationResult) -> tuple[bool, str]:
+    """Whether the troop figures are shown (at least ``MIN_DEPLOYED`` replications deployed) and what they are
+    read from, or why they are withheld."""
+    n, reps = res.deployed_replications, res.replications
+    if n >= MIN_DEPLOYED:
+        return True, f"over the {n:,} of {reps:,} replications that deployed"
+    return False, f"withheld: {n:,} of {reps:,} replications deployed, fewer than the {MIN_DEPLOYED} they need"
 
 
 def format_run(res: SimulationResult) -> str:
     lines = [f"{res.case.title} [{res.case.id}, {res.case.kind}]",
              f"{res.replications:,} replications, seed {res.seed}, rule {res.rule}", ""]
-    probs = res.outcome_probabilities
-    lines.append("outcome          probability")
+    probs, intervals, unc = res.outcome_probabilities, res.outcome_intervals, res.uncertainty
+    rows = []
     for lvl in LEVELS:
         marks = [m for m, on in (("modal", lvl == res.modal_outcome), ("observed", lvl == res.observed)) if on]
-        lines.append(f"  {lvl:<14} {_pct(probs[lvl])}  {' '.join(marks)}")
+        rows.append([lvl, with_interval(probs[lvl], intervals[lvl]), " ".join(marks)])
+    lines += text_table(["outcome", f"probability [{100 * unc['level']:.0f}% interval]", ""], rows, indent=2)
+    lines.append(f"  {interval_note(unc)}")
     d = res.days_to_decision
     if d["p50"] is None:
         lines.append("\ndays to decision: no measure passed in any replication")
     else:
         lines.append(f"\ndays to decision: p10 {d['p10']:.2f}  p50 {d['p50']:.2f}  p90 {d['p90']:.2f}")
-    if res.lead_state_share is not None:
-        lines.append(f"{res.lead_state}'s share of the troops deployed: {_pct(res.lead_state_share).strip()}")
-    lines.append("\nmember        support  acquiesce  delay   object  dominant reason           mean troops")
+    shown, note = troops_note(res)
+    if res.lead_state in res.members and res.deployed_replications:
+        share = _pct(res.lead_state_share) if shown else "-"
+        lines.append(f"{res.lead_state}'s share of the troops deployed: {share} ({note})")
     rates, reasons, troops = res.stance_rates, res.dominant_reason, res.mean_contribution
-    for m in res.members:
-        r = rates[m]
-        lines.append(f"  {m:<11} {_pct(r['support'])}  {_pct(r['acquiesce'])}  {_pct(r['delay'])}  "
-                     f"{_pct(r['object'])}  {reasons[m] or '-':<25} {troops[m]:>8,.0f}")
-    lines.append("(stances on the measure requested; troops averaged over replications that deployed)")
+    rows = [[m, *(_pct(rates[m][s]) for s in ("support", "acquiesce", "delay", "object")), reasons[m] or "-",
+             f"{troops[m]:,.0f}" if shown else "-"] for m in res.members]
+    lines.append("")
+    lines += text_table(["member", "support", "acquiesce", "delay", "object", "dominant reason", "mean troops"], rows,
+                        "<>>>><>", indent=2)
+    lines.append("(stances on the measure requested; mean troops " + (note if res.deployed_replications else
+                                                                      "0: no replication deployed") + ")")
     return "\n".join(lines)
 
 
@@ -183,29 +196,27 @@ def format_trace(res: SimulationResult) -> str:
     return "\n".join(lines)
 
 
-#: Column heads of the ladder's rungs in the replay table.
-_SHORT = {"none": "none", "consultations": "cons.", "mission": "miss.", "assistance": "assist", "deployment": "deploy"}
-
-
 def format_replay(results: list[SimulationResult]) -> str:
-    """The replay table: each case's outcome probabilities, the modal outcome against the observed one, the
-    observed days against the model's 10th-90th percentile, and the agreement with the sources' reasons."""
-    head = (f"{'case':<30} {'observed':<14} " + " ".join(f"{_SHORT.get(lvl, lvl[:6]):>6}" for lvl in LEVELS)
-            + f"  {'modal':<14} match  {'days 10-90%':<13} {'observed':<10} reasons")
-    lines = [head, "-" * len(head)]
+    """The replay table: each case's outcome probabilities with their intervals, the modal outcome against the
+    observed one, the observed days against the model's 10th-90th percentile, and the agreement with the sources'
+    reasons."""
+    rows = []
     for r in results:
-        p, q, obs = r.outcome_probabilities, r.days_to_decision, r.observed_days
+        p, iv, q, obs = r.outcome_probabilities, r.outcome_intervals, r.days_to_decision, r.observed_days
         days = "-" if q["p10"] is None else f"{q['p10']:.1f}-{q['p90']:.1f}"
         seen = "-" if obs is None else (f"{obs[0]:g}" if obs[0] == obs[1] else f"{obs[0]:g}-{obs[1]:g}")
         mark = {True: " in", False: " OUT", None: ""}[r.days_covered]
         agree = r.reason_agreement
-        lines.append(f"{r.case.id:<30} {r.observed or '-':<14} " + " ".join(f"{p[lvl]:6.3f}" for lvl in LEVELS)
-                     + f"  {r.modal_outcome:<14} {'yes' if r.match else 'NO ':<5}  {days:<13} {seen + mark:<10} "
-                     + ("-" if agree is None else f"{agree:.2f}"))
+        rows.append([r.case.id, r.observed or "-", *(with_interval(p[lvl], iv[lvl]) for lvl in LEVELS),
+                     r.modal_outcome, "yes" if r.match else "NO", days, seen + mark,
+                     "-" if agree is None else f"{agree:.2f}"])
+    heads = ["case", "observed", *LEVELS, "modal", "match", "days 10-90%", "observed days", "reasons"]
+    lines = text_table(heads, rows, "<<" + "<" * len(LEVELS) + "<<<<>", rule=True)
     matched = sum(bool(r.match) for r in results)
     decided = [r for r in results if r.days_covered is not None or (r.observed_days is not None)]
     covered = sum(bool(r.days_covered) for r in decided)
     agreements = [r.reason_agreement for r in results if r.reason_agreement is not None]
+    lines.append(_replay_note(results))
     lines.append(f"\n{matched} of {len(results)} modal outcomes match the observed ones "
                  f"({results[0].replications:,} replications each, seed {results[0].seed}).")
     lines.append(f"{covered} of {len(decided)} observed days to decision inside the model's 10th-90th percentile.")
@@ -214,6 +225,19 @@ def format_replay(results: list[SimulationResult]) -> str:
         lines.append(f"Reasons: the model's dominant reason is the sources' for {share:.0f}% of the members they "
                      f"report (mean over {len(agreements)} cases).")
     return "\n".join(lines)
+
+
+def _replay_note(results: list[SimulationResult]) -> str:
+    """The line under the replay table that says what its intervals are over (each case's own: ``--json``)."""
+    uncs = [r.uncertainty for r in results]
+    if all(u["draws"] <= 1 for u in uncs):
+        return interval_note(uncs[0])
+    sets, codings = max(u["posterior_sets"] for u in uncs), max(u["codings"] for u in uncs)
+    over = ([f"posterior sets (up to {sets})"] if sets else []) + \
+        ([f"codings of its facts (up to {codings})"] if codings > 1 else [])
+    alone = "; Monte Carlo only (Wilson) for a case with neither" if any(u["draws"] <= 1 for u in uncs) else ""
+    return (f"[{100 * uncs[0]['level']:.0f}% intervals over each case's {' and '.join(over)}, Monte Carlo noise "
+            f"accounted for{alone}]")
 
 
 def run_record(run: CaseRun, trace: bool) -> dict[str, Any]:

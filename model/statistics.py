@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,6 +20,11 @@ from .ladder import LEVELS, STANCES, Level, Stance
 from .terms import REASONS
 
 DAY_QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+#: The share of the distribution an outcome probability's interval covers: its ends are the 5th and 95th percentiles.
+INTERVAL_LEVEL = 0.90
+#: Below this many replications that deployed, the troop figures (the lead state's share, each member's mean troops)
+#: are withheld from printed reports: they would be read from too few deployments to mean anything.
+MIN_DEPLOYED = 30
 
 
 class Run(Protocol):
@@ -36,6 +42,7 @@ class Run(Protocol):
     pending: np.ndarray  # (R,) bool: tabled, no decision within the horizon
     observed_reasons: dict[str, Any]  # member -> ObservedReason (the sources' reasons; empty for what-ifs)
     observed_days: list[float] | None  # [low, high] observed days to decision (None: none recorded)
+    draw: np.ndarray  # (R,) the epistemic draw of each replication: its group (posterior set and codings), 0..G-1
 
 
 # --- on arrays --------------------------------------------------------------------------------------------
@@ -72,6 +79,86 @@ def day_quantiles(days: np.ndarray) -> dict[str, float | None]:
         return dict.fromkeys(DAY_QUANTILES)
     q = np.quantile(decided, list(DAY_QUANTILES.values()))
     return {name: float(v) for name, v in zip(DAY_QUANTILES, q, strict=True)}
+
+
+def deployed_replications(outcome: np.ndarray) -> int:
+    """How many replications ended in a deployment (what the troop figures are averaged over)."""
+    return int(np.count_nonzero(outcome == Level.DEPLOYMENT))
+
+
+def wilson_interval(successes: Any, n: int, level: float = INTERVAL_LEVEL) -> tuple[Any, Any]:
+    """The Wilson score interval of a binomial share ``successes / n`` (Wilson 1927, JASA 22: 209-212): the
+    Monte Carlo interval of a probability estimated from ``n`` independent replications (``successes``: a
+    number or an array of them)."""
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    p = np.asarray(successes, dtype=float) / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lo, hi = np.maximum(0.0, centre - half), np.minimum(1.0, centre + half)
+    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
+    """Each column's ``q`` quantile of ``values`` (G, k), row ``g`` weighted ``weights[g]``: the smallest value whose
+    weighted cumulative share reaches ``q`` (numpy's ``inverted_cdf``)."""
+    order = np.argsort(values, axis=0, kind="stable")
+    cum = np.cumsum(weights[order], axis=0) / weights.sum()
+    first = np.argmax(cum >= q - 1e-12, axis=0)
+    return np.take_along_axis(values, order, axis=0)[first, np.arange(values.shape[1])]
+
+
+def interval_bounds(outcome: np.ndarray, draw: np.ndarray | None = None,
+                    level: float = INTERVAL_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi), each (5,): the interval of each rung's probability over the epistemic draws (see
+    :func:`outcome_intervals`, which defines it); ``draw`` labels each replication's group 0..G-1 (None: one)."""
+    k, reps = len(LEVELS), outcome.shape[0]
+    draw = np.zeros(reps, dtype=np.int64) if draw is None else np.asarray(draw, dtype=np.int64)
+    counts = np.bincount(draw * k + outcome, minlength=(int(draw.max()) + 1) * k).reshape(-1, k)
+    counts = counts[counts.sum(axis=1) > 0]
+    n = counts.sum(axis=1).astype(float)  # (G,) replications of each group
+    groups = n.shape[0]
+    shares = counts / n[:, None]  # (G, 5)
+    mean = counts.sum(axis=0) / reps  # (5,) the predictive probability
+    spread = ((n / reps)[:, None] * (shares - mean) ** 2).sum(axis=0)  # observed between-group variance
+    within = ((n[:, None] * shares * (1 - shares)).sum(axis=0) / (reps - groups) if reps > groups
+              else mean * (1 - mean))
+    between = np.maximum(0.0, spread - (groups - 1) * within / reps)  # less what Monte Carlo noise alone gives
+    factor = np.sqrt(between / np.where(spread > 0, spread, 1.0))
+    shrunk = mean + (shares - mean) * factor
+    tail = (1 - level) / 2
+    e_lo, e_hi = _weighted_quantile(shrunk, n, tail), _weighted_quantile(shrunk, n, 1 - tail)
+    w_lo, w_hi = wilson_interval(counts.sum(axis=0), reps, level)
+    lo = mean - np.hypot(np.maximum(0.0, mean - e_lo), np.maximum(0.0, mean - w_lo))
+    hi = mean + np.hypot(np.maximum(0.0, e_hi - mean), np.maximum(0.0, w_hi - mean))
+    return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+
+
+def outcome_intervals(outcome: np.ndarray, draw: np.ndarray | None = None,
+                      level: float = INTERVAL_LEVEL) -> dict[str, dict[str, float]]:
+    """Each rung's probability's interval, ``{"lo", "hi"}``: its central ``level`` (90%: the 5th to the 95th
+    percentile) over the epistemic draws, the posterior's sets and the codings of the case's facts, with the
+    Monte Carlo noise of a finite run accounted for.
+
+    The replications fall into groups ``g`` (``draw``: a posterior set and a coding of the facts; one group without
+    either), of ``n_g`` replications, ``x_g`` of them ending at the rung: shares ``s_g = x_g / n_g``, and ``m``,
+    the share of all ``N`` replications (the predictive probability). Each group's true probability ``p_g`` is
+    what ``s_g`` estimates; with some 50 replications a group, ``s_g`` is noisy, and the spread of the ``s_g``
+    overstates that of the ``p_g``. The spread is corrected by the method of moments (the one-way random-effects
+    analysis of variance): the observed weighted variance ``S = sum_g (n_g / N) (s_g - m)^2`` has expectation
+    ``tau^2 + (G - 1) sigma_w^2 / N``, where ``tau^2`` is the weighted variance of the ``p_g`` and
+    ``sigma_w^2 = sum_g n_g s_g (1 - s_g) / (N - G)`` the pooled within-group (binomial) variance; so
+    ``tau^2 = max(0, S - (G - 1) sigma_w^2 / N)``. The shares are pulled towards ``m`` by ``sqrt(tau^2 / S)``,
+    which gives them that variance and keeps their shape (as Louis 1984, JASA 79: 393-398, matches an
+    ensemble's first two moments), and the epistemic interval is their 5th and 95th percentile, each share
+    weighted by its group's replications (a set's replications are its weight in the posterior, drawn).
+
+    The Monte Carlo uncertainty of ``m`` itself (the Wilson interval of ``m`` over the ``N`` replications, each
+    an independent draw of the predictive distribution) is added to each side in quadrature: ``lo = m -
+    sqrt((m - e_lo)^2 + (m - w_lo)^2)``, likewise ``hi``. With one group (no posterior, no codings, or a
+    posterior of one set) the interval is the Wilson interval; with no spread between the groups (``tau = 0``),
+    it is the Wilson interval too."""
+    lo, hi = interval_bounds(outcome, draw, level)
+    return {lvl: {"lo": float(a), "hi": float(b)} for lvl, a, b in zip(LEVELS, lo, hi, strict=True)}
 
 
 # --- on a run ---------------------------------------------------------------------------------------------
@@ -172,6 +259,7 @@ class Statistic:
     digits: int | None = None
     column: str | None = None
     keys: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()  # each key's value is a dictionary of these parts, a column each (``{part}``)
     per_member: bool = False
     text: bool = False  # its sweep column holds text (else numbers)
     default: bool = False  # recorded by a sweep whose experiment does not say
@@ -186,10 +274,15 @@ class Statistic:
             return []
         if "{key}" not in self.column:
             return [self.column]
-        return [self.column.format(key=k) for k in (members if self.per_member else self.keys)]
+        keys = members if self.per_member else self.keys
+        if self.parts:
+            return [self.column.format(key=k, part=p) for k in keys for p in self.parts]
+        return [self.column.format(key=k) for k in keys]
 
     def row(self, value: Any) -> dict[str, Any]:
         """A value as a sweep row's columns."""
+        if isinstance(value, dict) and self.parts:
+            return {self.column.format(key=k, part=p): v[p] for k, v in value.items() for p in self.parts}
         if isinstance(value, dict):
             return {self.column.format(key=k): v for k, v in value.items()}
         return {self.column: value}
@@ -207,6 +300,11 @@ def _register(stat: Statistic) -> None:
 for _stat in (
     Statistic("outcome_probabilities", "Share of replications ending at each rung of the ladder.",
               lambda run: outcome_probabilities(run.outcome), 6, "p_{key}", keys=LEVELS, default=True),
+    Statistic("outcome_intervals", "The interval of each rung's probability: its 5th to 95th percentile over the "
+              "posterior's sets and the codings of the case's facts, Monte Carlo noise accounted for (the Wilson "
+              "interval of the share when there is neither; outcome_intervals() defines it).",
+              lambda run: outcome_intervals(run.outcome, run.draw), 6, "p_{key}_{part}", keys=LEVELS,
+              parts=("lo", "hi")),
     Statistic("modal_outcome", "The most frequent outcome (the lower rung on a tie).",
               lambda run: LEVELS[modal_level(run.outcome)], None, "modal_outcome", text=True, default=True),
     Statistic("days_to_decision", "10th, 50th and 90th percentiles of the days to decision, over replications "
@@ -227,6 +325,9 @@ for _stat in (
     Statistic("match", "Whether the modal outcome equals the observed one (None for what-if cases).", _match),
     Statistic("days_covered", "Whether the observed days to decision meet the model's 10th-90th percentile "
               "interval (None when none are recorded or the model never decides).", _days_covered),
+    Statistic("deployed_replications", "How many replications ended in a deployment (the troop figures' "
+              "sample; printed reports withhold those figures below MIN_DEPLOYED).",
+              lambda run: deployed_replications(run.outcome)),
     Statistic("undecided", "Share of replications in which a measure was tabled but not decided within the "
               "horizon (council.HORIZON_DAYS): 'no decision yet'.", lambda run: float(np.mean(run.pending)), 6,
               "p_undecided", default=True),
@@ -240,6 +341,20 @@ for _stat in (
 #: The statistics a sweep can record per point, and those it records by default (in registry order).
 SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.column is not None)
 DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS.items() if s.default)
+
+
+
+def sweep_figures(figures: Sequence[str], posterior: Any, cases: Sequence[Any]) -> tuple[str, ...]:
+    """The statistics a sweep records: those asked for, and, when its points are uncertain (a ``posterior``, or one
+    of the ``cases`` with alternative codings) and it records the outcome probabilities, their intervals after
+    them (columns ``p_<rung>_lo`` and ``p_<rung>_hi``)."""
+    figures = tuple(figures)
+    uncertain = posterior is not None or any(c.alternatives for c in cases)
+    if not uncertain or "outcome_probabilities" not in figures or "outcome_intervals" in figures:
+        return figures
+    at = figures.index("outcome_probabilities") + 1
+    return (*figures[:at], "outcome_intervals", *figures[at:])
+
 
 #: Readable labels of sweep columns that figures and reports name (a column of a statistic above).
 COLUMN_LABELS: dict[str, str] = {"p_deployment": "P(deployment)", "days_p50": "median days to decision"}

@@ -4,6 +4,7 @@ flips of the training cases that the mechanisms make plausible (pinned; see docs
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -140,9 +141,11 @@ def test_explain_command(capsys):
     assert main(["explain", "kazakhstan-2022", "-n", "300", "--json", "--no-search"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["modal"] == "deployment" and "counterfactuals" not in rep
-    assert main(["explain", "kazakhstan-2022", "-n", "300", "--top", "3"]) == 0
+    assert rep["intervals"]["posterior_sets"] > 1  # over the shipped posterior by default, with intervals
+    assert main(["explain", "kazakhstan-2022", "-n", "300", "--top", "3", "--posterior", "none"]) == 0
     text = capsys.readouterr().out
-    assert "kazakhstan-2022: with request.framing internal -> assistance (P 1.00)" in text
+    assert re.search(r"kazakhstan-2022: with request\.framing internal -> assistance \(P 1\.00 \[0\.\d\d-1\.00\]\)", text)
+    assert "Monte Carlo only" in text
     assert "Pivotal members" in text and "lead state's pull" in text
     for bad in (["explain", "nowhere"], ["explain", "kazakhstan-2022", "--target", "war"],
                 ["explain", "kazakhstan-2022", "--set", "influence=2"]):

@@ -187,7 +187,9 @@ def test_run_takes_the_shipped_posterior_with_no_value_and_records_the_draws(cap
     block = manifest["posterior"]
     assert manifest["seed"] == 3 and block["sha256"] == shipped.sha256
     assert sum(block["replications_per_set"].values()) == 400 and block["sets_drawn"] == len(block["replications_per_set"])
-    assert main(["run", "kazakhstan-2022", "-n", "50"]) == 0
+    assert main(["run", "kazakhstan-2022", "-n", "50"]) == 0  # over the shipped posterior by default
+    assert shipped.command in capsys.readouterr().out
+    assert main(["run", "kazakhstan-2022", "-n", "50", "--posterior", "none"]) == 0
     assert "no posterior" in capsys.readouterr().out
 
 

@@ -61,6 +61,7 @@ from ..params import Parameters
 from ..posterior import Posterior, run_with
 from ..scenario import CATEGORIES, Case, with_facts
 from ..statistics import expected_level, outcome_probabilities, rounded
+from ..tables import interval_note, text_table, with_interval
 from ..terms import BENEFITS, COSTS
 from .internals import OBJECT, SUPPORT, Internals, run_internals, with_stance
 
@@ -267,6 +268,7 @@ class Evaluated:
     change: tuple[Change, ...]
     probabilities: dict[str, float]
     modal: str
+    intervals: dict[str, dict[str, float]] | None = None  # each rung's probability's interval (statistics.py)
 
     @property
     def distance(self) -> float:
@@ -280,13 +282,18 @@ class Evaluated:
         return {"changes": [{"kind": c.kind, "name": c.name, "value": c.value, "distance": round(c.distance, 6),
                              "label": c.label} for c in self.change],
                 "distance": round(self.distance, 6), "modal": self.modal,
-                "probability": self.probabilities[self.modal], "outcome_probabilities": self.probabilities}
+                "probability": self.probabilities[self.modal],
+                "interval": self.intervals[self.modal] if self.intervals else None,
+                "outcome_probabilities": self.probabilities, "outcome_intervals": self.intervals}
+
+
+Evaluation = tuple[dict[str, float], str, dict[str, dict[str, float]]]  # probabilities, modal outcome, intervals
 
 
 def _run(case: Case, replications: int, seed: int, rule: str | None, params: Parameters,
-         posterior: Posterior | None = None) -> tuple[dict[str, float], str]:
+         posterior: Posterior | None = None) -> Evaluation:
     res = run_with(case, replications, seed, posterior, rule=rule, params=params, overrides=_changed(params))
-    return res.outcome_probabilities, res.modal_outcome
+    return res.outcome_probabilities, res.modal_outcome, res.outcome_intervals
 
 
 def _changed(params: Parameters) -> dict[str, Any]:
@@ -295,7 +302,7 @@ def _changed(params: Parameters) -> dict[str, Any]:
     return {n: v for n, v in params.as_dict().items() if v != getattr(defaults, n)}
 
 
-Runner = Callable[[Case], tuple[dict[str, float], str]]
+Runner = Callable[[Case], Evaluation]
 
 
 def counterfactuals(case: Case, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
@@ -305,10 +312,10 @@ def counterfactuals(case: Case, replications: int, seed: int, rule: str | None =
     each evaluation integrates over it (the same draws for every change: common random numbers)."""
     params = params or Parameters()
 
-    def run(alt: Case) -> tuple[dict[str, float], str]:
+    def run(alt: Case) -> Evaluation:
         return _run(alt, replications, seed, rule, params, posterior)
 
-    base_probs, base_modal = run(case)
+    base_probs, base_modal, base_intervals = run(case)
 
     def hit(e: Evaluated) -> bool:
         return e.modal == target if target else e.modal != base_modal
@@ -326,7 +333,7 @@ def counterfactuals(case: Case, replications: int, seed: int, rule: str | None =
     up = [e for e in flips if LEVELS.index(e.modal) > LEVELS.index(base_modal)]
     down = [e for e in flips if LEVELS.index(e.modal) < LEVELS.index(base_modal)]
     return {
-        "base": {"modal": base_modal, "outcome_probabilities": base_probs},
+        "base": {"modal": base_modal, "outcome_probabilities": base_probs, "outcome_intervals": base_intervals},
         "target": target, "tried": len(valid_facts) + shifts_tried, "pairs_tried": pairs_tried,
         "flips": [e.to_dict() for e in flips],
         "smallest_up": up[0].to_dict() if up else None,
@@ -382,7 +389,8 @@ def _movers(evaluated: list[Evaluated], base_probs: dict[str, float], base_modal
     return [{**e.to_dict(), "expected_level": round(expected_level(e.probabilities), 6)} for e in movers]
 
 
-Combination = tuple[tuple[Change, ...], dict[str, float], str]  # changes, outcome probabilities, modal outcome
+#: changes, outcome probabilities, modal outcome, intervals
+Combination = tuple[tuple[Change, ...], dict[str, float], str, dict[str, dict[str, float]]]
 
 
 def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, replications: int, seed: int,
@@ -397,12 +405,13 @@ def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, rep
     goal = LEVELS.index(target)
     if goal > 0 and case.requester is None:
         return {"target": target, "reached": False, "distance": None, "changes": [], "modal": None, "probability": None,
-                "outcome_probabilities": None, "note": "nobody asked: see the single changes 'a request by ...'"}
+                "interval": None, "outcome_probabilities": None, "outcome_intervals": None,
+                "note": "nobody asked: see the single changes 'a request by ...'"}
     prereq = _prerequisites(case, target)
     facts = {ch.name: ch.value for ch in prereq}
     fixed = {"request.channel", "request.measure", "request.by"} if prereq else set()
 
-    def evaluate(changes: tuple[Change, ...]) -> tuple[dict[str, float], str] | None:
+    def evaluate(changes: tuple[Change, ...]) -> Evaluation | None:
         try:
             alt = with_facts(case, {**facts, **{k: v for c in changes for k, v in c.facts().items()}},
                              source="counterfactual")
@@ -412,10 +421,11 @@ def greedy_path(case: Case, singles: list[tuple[Change, Case]], target: str, rep
 
     found = _beam_search(evaluate, singles, fixed, target, max_steps, beam)
     changes = tuple(prereq) + (found[0] if found else ())
-    probs, modal = (found[1], found[2]) if found else (None, None)
+    probs, modal, intervals = (found[1], found[2], found[3]) if found else (None, None, None)
     return {"target": target, "reached": modal == target, "distance": round(sum(c.distance for c in changes), 6),
             "changes": [c.label for c in changes], "modal": modal,
-            "probability": probs[modal] if probs else None, "outcome_probabilities": probs}
+            "probability": probs[modal] if probs else None, "interval": intervals[modal] if intervals else None,
+            "outcome_probabilities": probs, "outcome_intervals": intervals}
 
 
 def _prerequisites(case: Case, target: str) -> list[Change]:
@@ -431,7 +441,7 @@ def _prerequisites(case: Case, target: str) -> list[Change]:
     return prereq
 
 
-def _beam_search(evaluate: Callable[[tuple[Change, ...]], tuple[dict[str, float], str] | None],
+def _beam_search(evaluate: Callable[[tuple[Change, ...]], Evaluation | None],
                  singles: list[tuple[Change, Case]], fixed: set[str], target: str, max_steps: int,
                  beam: int) -> Combination | None:
     """The smallest combination that reaches ``target`` at the first depth where one does, else the closest."""
@@ -456,11 +466,11 @@ def _beam_search(evaluate: Callable[[tuple[Change, ...]], tuple[dict[str, float]
 
 
 def _extend(frontier: list[Combination], singles: list[tuple[Change, Case]], fixed: set[str],
-            evaluate: Callable[[tuple[Change, ...]], tuple[dict[str, float], str] | None]) -> list[Combination]:
+            evaluate: Callable[[tuple[Change, ...]], Evaluation | None]) -> list[Combination]:
     """Every combination of the frontier with one more single change (on a fact it does not change yet)."""
     nxt: list[Combination] = []
     seen = set()
-    for changes, _p, _m in frontier:
+    for changes, *_ in frontier:
         names = {k for c in changes for k in c.facts()} | fixed
         for ch, _alt in singles:
             if set(ch.facts()) & names:
@@ -482,9 +492,10 @@ def _extend(frontier: list[Combination], singles: list[tuple[Change, Case]], fix
 
 def explain(case: Case, replications: int, seed: int, rule: str | None = None, params: Parameters | None = None,
             target: str | None = None, search: bool = True, posterior: Posterior | None = None) -> dict[str, Any]:
-    """The explanation of one case. With ``posterior``, the outcome probabilities and the counterfactual search
-    integrate over it; the contributions and pivotal members (one model's internals) are those of its set of
-    highest weight, with ``params``' changes on top."""
+    """The explanation of one case. The outcome probabilities (with their intervals) and the counterfactual search
+    integrate over ``posterior`` when given and over the case's alternative codings; the contributions and pivotal
+    members (one model's internals) are those of the posterior's set of highest weight, with ``params``' changes
+    on top, and of the main coding."""
     params = params or Parameters()
     internal = posterior.best().replace(**_changed(params)) if posterior is not None else params
     it = run_internals(case, replications, seed, internal, rule)
@@ -501,47 +512,59 @@ def explain(case: Case, replications: int, seed: int, rule: str | None = None, p
         "pivotal": pivotal(it),
     }
     it.release()
+    # The outcome over everything uncertain (the posterior's sets, the codings of the facts) with its intervals.
+    res = run_with(case, replications, seed, posterior, rule=rule, params=params, overrides=_changed(params))
+    out.update(outcome_probabilities=res.outcome_probabilities, outcome_intervals=res.outcome_intervals,
+               intervals=res.uncertainty, modal=res.modal_outcome)
+    if case.alternatives:
+        out["internals"] = "contributions and pivotal members: the main coding of the case's facts"
     if posterior is not None:
-        res = run_with(case, replications, seed, posterior, rule=rule, params=params, overrides=_changed(params))
-        out.update(outcome_probabilities=res.outcome_probabilities, modal=res.modal_outcome,
-                   posterior={**res.posterior, "internals": "contributions and pivotal members: the posterior's set "
-                                                            "of highest weight"})
+        out["posterior"] = {**res.posterior, "internals": "contributions and pivotal members: the posterior's set "
+                                                          "of highest weight"}
     if search:
         out["counterfactuals"] = counterfactuals(case, replications, seed, rule, params, target, v, posterior)
     return out
 
 
-def _signed(x: float) -> str:
-    return f"{x:+7.2f}"
-
-
 def format_explain(rep: dict[str, Any], top: int = 8) -> str:
-    probs = ", ".join(f"{lvl} {100 * p:.1f}%" for lvl, p in rep["outcome_probabilities"].items() if p > 0)
+    probs, intervals = rep["outcome_probabilities"], rep.get("outcome_intervals") or {}
+    rows = [[lvl, with_interval(p, intervals.get(lvl)),
+             " ".join(m for m, on in (("modal", lvl == rep["modal"]), ("observed", lvl == rep["observed"])) if on)]
+            for lvl, p in probs.items()]
+    level = f" [{100 * rep['intervals']['level']:.0f}% interval]" if rep.get("intervals") else ""
     lines = [f"Explanation: {rep['title']} [{rep['scenario']}], {rep['replications']:,} replications, seed "
-             f"{rep['seed']}, rule {rep['rule']}",
-             f"outcome: {probs}; modal {rep['modal']}" + (f"; observed {rep['observed']}" if rep["observed"] else ""),
-             "", "Contributions to each member's position (mean over replications), on consultations / assistance / "
-             "deployment:"]
-    lines += _format_contributions(rep["contributions"])
+             f"{rep['seed']}, rule {rep['rule']}", ""]
+    lines += text_table(["outcome", f"probability{level}", ""], rows, indent=2)
+    if rep.get("intervals"):
+        lines.append(f"  {interval_note(rep['intervals'])}")
+    lines += ["", f"Contributions to each member's position (mean over replications{_internals_note(rep)}), on "
+                  f"{' / '.join(rep['measures'])}:"]
+    lines += _format_contributions(rep["contributions"], rep["measures"])
     lines += ["", "Pivotal members:"] + _format_pivotal(rep["pivotal"])
     if rep.get("counterfactuals"):
         lines += [""] + _format_counterfactuals(rep["counterfactuals"], rep["scenario"], top)
     return "\n".join(lines)
 
 
-def _format_contributions(contributions: dict[str, Any]) -> list[str]:
+def _internals_note(rep: dict[str, Any]) -> str:
+    notes = [n for n, on in (("the main coding of the facts", "internals" in rep),
+                             ("the posterior's set of highest weight", "posterior" in rep)) if on]
+    return f"; {' and '.join(notes)}" if notes else ""
+
+
+def _format_contributions(contributions: dict[str, Any], measures: list[str]) -> list[str]:
     lines = []
     for name, c in contributions.items():
         lines.append(f"  {name} ({c['role']}; interest {c['interest']:.2f}; lead state's pull {c['pull']:.2f})")
-        for term, vals in c["terms"].items():
-            if max(abs(v) for v in vals) >= 0.005:
-                lines.append(f"    {term:<26}" + "".join(_signed(v) for v in vals))
-        lines.append(f"    {'= final position':<26}" + "".join(_signed(v) for v in c["final"]))
+        rows = [[term, *(f"{v:+.2f}" for v in vals)] for term, vals in c["terms"].items()
+                if max(abs(v) for v in vals) >= 0.005]
+        rows.append(["= final position", *(f"{v:+.2f}" for v in c["final"])])
+        lines += text_table(["", *measures], rows, "<" + ">" * len(measures), indent=4)
         st = []
         for measure, shares in c["stances"].items():
             top_stance = max(shares, key=shares.get)
             st.append(f"{measure} {top_stance} {100 * shares[top_stance]:.0f}%")
-        lines.append(f"    {'stances':<26} " + "; ".join(st))
+        lines.append(f"    stances: {'; '.join(st)}")
     return lines
 
 
@@ -586,22 +609,28 @@ def _format_counterfactuals(cf: dict[str, Any], scenario: str, top: int) -> list
             who = requests[_request_key(e)]
             label = f"a request by {who[0]} to the organisation" if len(who) == 1 else \
                 f"a request by any one of {', '.join(who)} to the organisation"
-        lines.append(f"  {e['distance']:5.2f}  {scenario}: with {label} -> {e['modal']} (P {e['probability']:.2f})")
+        lines.append(f"  {e['distance']:5.2f}  {scenario}: with {label} -> {e['modal']} ({_p(e)})")
     if cf.get("greedy_path"):
         g = cf["greedy_path"]
-        got = "-" if g["modal"] is None else f"{g['modal']} (P {g['probability']:.2f})"
+        got = "-" if g["modal"] is None else f"{g['modal']} ({_p(g)})"
         status = "reached" if g["reached"] else "closest found"
         lines.append(f"  no single change or pair reaches {g['target']}; combined changes ({status}, "
                      f"distance {g['distance']:.2f}): {' and '.join(g['changes'])} -> {got}")
     for e in cf.get("movers", []):
         lines.append(f"  moves the odds without changing the modal outcome: {_label(e)} -> "
-                     + ", ".join(f"{k} {v:.2f}" for k, v in e["outcome_probabilities"].items() if v > 0.005))
+                     + ", ".join(f"{k} {with_interval(v, (e.get('outcome_intervals') or {}).get(k))}"
+                                 for k, v in e["outcome_probabilities"].items() if v > 0.005))
     for key, word in (("smallest_up", "up"), ("smallest_down", "down")):
         e = cf[key]
         if e is not None and e not in shown[:top]:
-            lines.append(f"  smallest change {word}: {_label(e)} -> {e['modal']} (P {e['probability']:.2f}, "
+            lines.append(f"  smallest change {word}: {_label(e)} -> {e['modal']} ({_p(e)}, "
                          f"distance {e['distance']:.2f})")
     return lines
+
+
+def _p(e: dict[str, Any]) -> str:
+    """The probability of a change's modal outcome, with its interval."""
+    return f"P {with_interval(e['probability'], e.get('interval'))}"
 
 
 def _request_key(e: dict[str, Any]) -> tuple[float, str, float]:

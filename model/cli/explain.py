@@ -22,7 +22,7 @@ def cli_parse(subparsers: Any) -> None:
                    help="look for the changes that reach this outcome (default: any change of the modal outcome)")
     p.add_argument("--top", type=options.whole(1, 1000), default=8, help="changes printed (default 8)")
     p.add_argument("--no-search", action="store_true", help="skip the counterfactual search")
-    options.add_posterior(p)
+    options.add_posterior(p, default_on=True)
     options.bind(p, cli_action)
 
 
@@ -36,5 +36,4 @@ def cli_action(args: argparse.Namespace) -> int:
     post = load_posterior(args.posterior)
     rep = explain(case, args.replications, args.seed, args.rule, params, args.target, search=not args.no_search,
                   posterior=post)
-    note = "" if post is None else " (contributions and pivotal members: its set of highest weight)"
-    return show(rep, args.json, lambda: f"{format_explain(rep, args.top)}\n\n{format_posterior(rep.get('posterior'))}{note}")
+    return show(rep, args.json, lambda: f"{format_explain(rep, args.top)}\n\n{format_posterior(rep.get('posterior'))}")

@@ -156,7 +156,8 @@ POSTERIOR_NONE, POSTERIOR_SHIPPED = "none", "shipped"
 
 def add_posterior(p: argparse.ArgumentParser, default_on: bool = False, from_file: bool = False) -> None:
     """``--posterior [DIR]``: each replication's parameters drawn from a calibration's posterior (model/posterior.py):
-    with no value the shipped one (calibration/), ``none`` the defaults. On by default in ``replay`` and ``validate``;
+    with no value the shipped one (calibration/), ``none`` the defaults (point parameters: the intervals of the
+    outcome probabilities are then Monte Carlo only). On by default in ``run``, ``replay``, ``explain`` and ``validate``;
     a sweep (``from_file``) takes its experiment file's ``posterior:`` unless the option is given."""
     default = None if from_file else POSTERIOR_SHIPPED if default_on else POSTERIOR_NONE
     said = "the experiment file's posterior:, else none" if from_file else "the shipped one" if default_on else "none"
@@ -164,7 +165,7 @@ def add_posterior(p: argparse.ArgumentParser, default_on: bool = False, from_fil
     p.add_argument("--posterior", nargs="?", const=POSTERIOR_SHIPPED, default=default, metavar="DIR",
                    help=f"draw each replication's parameters{which} from a calibration's "
                         "posterior: with no value the shipped one (calibration/), or DIR (written by 'csto-sim "
-                        f"calibrate'); 'none': the defaults (default: {said})")
+                        f"calibrate'); 'none': the defaults, point parameters (default: {said})")
 
 
 def add_out(p: argparse.ArgumentParser, help: str, default: Path | None = None, metavar: str | None = "DIR") -> None:

@@ -21,7 +21,7 @@ def cli_parse(subparsers: Any) -> None:
     p.add_argument("--trace", action="store_true", help="print the first replication round by round")
     p.add_argument("--plot", type=Path, default=None, metavar="DIR", help="draw this run's figures into DIR")
     options.add_format(p, "figure format for --plot (default png)")
-    options.add_posterior(p)
+    options.add_posterior(p, default_on=True)
     options.bind(p, cli_action)
 
 

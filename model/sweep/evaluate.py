@@ -29,7 +29,7 @@ from ..rules import get_rule
 from ..scenario import Case, with_facts
 from ..seeds import derive_seed
 from ..simulate import simulate, simulate_points
-from ..statistics import STATISTICS, compute_many
+from ..statistics import STATISTICS, compute_many, sweep_figures
 from .design import BASELINE
 from .experiment import Experiment
 from .types import Factor
@@ -67,7 +67,8 @@ class SweepContext:
     @classmethod
     def from_experiment(cls, exp: Experiment) -> SweepContext:
         return cls(key=exp.fingerprint, cases=exp.scenarios, factors=exp.factors, design_points=exp.design_points,
-                   replications=exp.replications, seed=exp.seed, figures=exp.figures,
+                   replications=exp.replications, seed=exp.seed,
+                   figures=sweep_figures(exp.figures, exp.posterior, exp.scenarios),
                    per_replication=exp.per_replication, members=exp.members, posterior=exp.posterior)
 
     def factor_columns(self) -> list[Factor]:
