@@ -149,6 +149,14 @@ def _match(run: Run) -> bool | None:
     return None if run.observed is None else LEVELS[modal_level(run.outcome)] == run.observed
 
 
+def approval(run: Run) -> float:
+    """P(approved): the share of replications whose outcome is the measure requested (``request.measure`` of the
+    run's case) or a higher rung. With nothing requested of the organisation it is still the rung the case codes
+    (a case without a request codes ``consultations``: whether the council took the crisis up at all)."""
+    requested = LEVELS.index(run.case.value("request.measure"))  # type: ignore[attr-defined]
+    return float(np.mean(run.outcome >= requested))
+
+
 # --- the registry -----------------------------------------------------------------------------------------
 
 def rounded(value: Any, digits: int | None) -> Any:
@@ -234,6 +242,9 @@ for _stat in (
               "dominant reason is the same (None when the case records none).", _reason_agreement, 3),
     Statistic("stance_agreement", "Share of the members whose stance the sources report for which the model's "
               "most frequent stance is the same (None when the case records none).", _stance_agreement, 3),
+    Statistic("approval", "P(approved): share of replications in which the council settled on the measure "
+              "requested (request.measure) or a higher rung of the ladder.", lambda run: approval(run), 6,
+              "p_approved"),
 ):
     _register(_stat)
 
