@@ -179,6 +179,7 @@ class ApprovalMap:
     band: bool  # a band in at least one panel
     band_missing: tuple[tuple[str, str], ...]  # panels without one (no interval columns for their quantity)
     quantity: str = QUANTITY
+    posterior: str | None = None  # the posterior the points' parameters were drawn from (None: the defaults)
 
     @property
     def off_map(self) -> tuple[Mark, ...]:
@@ -255,8 +256,10 @@ def approval_map_data(sweep: SweepData) -> ApprovalMap:
             panels[(group, level)] = panel
             if panel.lo is None:
                 band_missing.append((group, level))
+    post = sweep.manifest.get("posterior")
     return ApprovalMap(panels=panels, marks=_marks(sweep), base=tuple(dict.fromkeys(scenarios)),
-                       band=any(pn.lo is not None for pn in panels.values()), band_missing=tuple(band_missing))
+                       band=any(pn.lo is not None for pn in panels.values()), band_missing=tuple(band_missing),
+                       posterior=f"{post.get('folder')} ({post.get('sets')} sets)" if isinstance(post, dict) else None)
 
 
 def _panel(sweep: SweepData, group: str, level: str, sel: np.ndarray, x: np.ndarray, p: np.ndarray,
@@ -451,16 +454,16 @@ def _legend(fig: Any, data: ApprovalMap, mesh: Any) -> None:
 
 
 def caption_note(data: ApprovalMap) -> str:
-    """What the subtitle says of the band and of what the background holds fixed."""
-    base = ", ".join(data.base)
+    """What the subtitle says of the parameters, of the band and of what the background holds fixed."""
+    params = f"parameters drawn from the posterior in {data.posterior}" if data.posterior else "default parameters"
     if not data.band:
-        band = "no interval columns: boundary's uncertainty not drawn"
+        band = "no interval columns: no band"
     elif data.band_missing:
-        band = "band where the posterior's interval is recorded (" + ", ".join(
-            f"{m} {'to CSTO' if g == 'organisation' else 'not to CSTO'}" for g, m in data.band_missing) + ": none)"
+        band = "band where the interval is recorded (not: " + ", ".join(
+            f"{m} {CHANNEL_SHORT[g]}" for g, m in data.band_missing) + ")"
     else:
         band = "hatched: the 90% interval over the posterior holds 0.5"
-    return f"other facts as in {base}; {band}"
+    return f"{params}; other facts as in {', '.join(data.base)}; {band}"
 
 
 def approval_available(sweep: SweepData) -> bool:
