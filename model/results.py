@@ -84,6 +84,7 @@ class SimulationResult:
     days_covered = _statistic("days_covered")
     reason_agreement = _statistic("reason_agreement")
     stance_agreement = _statistic("stance_agreement")
+    approval = _statistic("approval")
 
     def to_dict(self) -> dict[str, Any]:
         """The run as one JSON-ready object (the ``--json`` output)."""

@@ -27,8 +27,10 @@ def test_every_statistic_has_a_meaning_and_a_function():
 
 def test_sweeps_record_the_registered_statistics_in_registry_order():
     assert FIGURES == SWEEP_STATISTICS == ("outcome_probabilities", "modal_outcome", "days_to_decision",
-                                           "objection_rate", "lead_state_share", "mean_contribution", "undecided")
-    assert DEFAULT_FIGURES == DEFAULT_SWEEP_STATISTICS == tuple(s for s in SWEEP_STATISTICS if s != "mean_contribution")
+                                           "objection_rate", "lead_state_share", "mean_contribution", "undecided",
+                                           "approval")
+    assert DEFAULT_FIGURES == DEFAULT_SWEEP_STATISTICS == tuple(s for s in SWEEP_STATISTICS
+                                                                if s not in ("mean_contribution", "approval"))
 
 
 def test_the_result_reports_each_statistic_rounded():

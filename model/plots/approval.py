@@ -457,7 +457,7 @@ def caption_note(data: ApprovalMap) -> str:
     """What the subtitle says of the parameters, of the band and of what the background holds fixed."""
     params = f"parameters drawn from the posterior in {data.posterior}" if data.posterior else "default parameters"
     if not data.band:
-        band = "no interval columns: no band"
+        band = "no interval columns over the posterior: band not drawn"
     elif data.band_missing:
         band = "band where the interval is recorded (not: " + ", ".join(
             f"{m} {CHANNEL_SHORT[g]}" for g, m in data.band_missing) + ")"
