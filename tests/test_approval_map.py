@@ -298,3 +298,12 @@ def test_plotting_an_approval_map_of_another_sweep_is_one_error_line(tmp_path, c
     assert main(["plot", str(tmp_path / "o"), "--kind", "approval-map", "--out", str(tmp_path / "f")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "approval-map" in err[0]
+
+
+def test_a_bad_mark_entry_is_one_error_naming_it(tmp_path, capsys):
+    exp = tmp_path / "bad.yaml"
+    exp.write_text(TINY.replace("mark: [kazakhstan-2022,", "mark: [kazakstan-2022,"))
+    assert main(["sweep", str(exp), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mark[0]" in err[0] and "kazakhstan-2022" in err[0]
+    assert not (tmp_path / "o").exists()
