@@ -117,6 +117,17 @@ def _strategic_value(case: Case, req_profile: MemberProfile | None, num) -> np.n
     return 0.0
 
 
+def coded_strategic_value(case: Case) -> float:
+    """The affected member's value to the lead state as the case codes it, without a draw: the central value of
+    the case's own fact, else the value :func:`sample_crisis` derives from the member's profile (figures place a
+    case at it)."""
+    if "lead_state.strategic_value" in case.facts:
+        return float(case.facts["lead_state.strategic_value"].central)
+    affected = case.requester or next(iter(case.value("threat.parties")), None)
+    profile = {m.name: m for m in case.roster}.get(affected) if affected else None
+    return float(_strategic_value(case, profile, None))
+
+
 def _lead_resolve(case: Case, params: Parameters, lead: MemberProfile | None, value, severity,
                   regime_threat) -> np.ndarray | float:
     """How hard the lead state pushes (0 without a lead state), from its net stake in the crisis."""

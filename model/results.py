@@ -116,6 +116,8 @@ class SimulationResult:
     days_covered = _statistic("days_covered")
     reason_agreement = _statistic("reason_agreement")
     stance_agreement = _statistic("stance_agreement")
+    approval = _statistic("approval")
+    approval_interval = _statistic("approval_interval")
 
     def to_dict(self) -> dict[str, Any]:
         """The run as one JSON-ready object (the ``--json`` output)."""

@@ -108,10 +108,11 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> np.
 
 
 def interval_bounds(outcome: np.ndarray, draw: np.ndarray | None = None,
-                    level: float = INTERVAL_LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """(lo, hi), each (5,): the interval of each rung's probability over the epistemic draws (see
-    :func:`outcome_intervals`, which defines it); ``draw`` labels each replication's group 0..G-1 (None: one)."""
-    k, reps = len(LEVELS), outcome.shape[0]
+                    level: float = INTERVAL_LEVEL, k: int = len(LEVELS)) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi), each (k,): the interval of the probability of each code 0..k-1 of ``outcome`` (the rungs; or 0/1
+    for an event such as approval) over the epistemic draws (see :func:`outcome_intervals`, which defines it);
+    ``draw`` labels each replication's group 0..G-1 (None: one)."""
+    reps = outcome.shape[0]
     draw = np.zeros(reps, dtype=np.int64) if draw is None else np.asarray(draw, dtype=np.int64)
     counts = np.bincount(draw * k + outcome, minlength=(int(draw.max()) + 1) * k).reshape(-1, k)
     counts = counts[counts.sum(axis=1) > 0]
@@ -236,6 +237,26 @@ def _match(run: Run) -> bool | None:
     return None if run.observed is None else LEVELS[modal_level(run.outcome)] == run.observed
 
 
+def approved(run: Run) -> np.ndarray:
+    """(R,) bool: whether each replication's outcome is the measure requested (``request.measure`` of the run's
+    case) or a higher rung. With nothing requested of the organisation it is still the rung the case codes (a case
+    without a request codes ``consultations``: whether the council took the crisis up at all)."""
+    requested = LEVELS.index(run.case.value("request.measure"))  # type: ignore[attr-defined]
+    return run.outcome >= requested
+
+
+def approval(run: Run) -> float:
+    """P(approved): the share of replications approved (:func:`approved`)."""
+    return float(np.mean(approved(run)))
+
+
+def approval_interval(run: Run) -> dict[str, float]:
+    """P(approved)'s interval, ``{"lo", "hi"}``: as :func:`outcome_intervals` defines a rung's, for the event
+    'approved' (the measure requested or higher), over the same epistemic draws."""
+    lo, hi = interval_bounds(approved(run).astype(np.int64), run.draw, k=2)
+    return {"lo": float(lo[1]), "hi": float(hi[1])}
+
+
 # --- the registry -----------------------------------------------------------------------------------------
 
 def rounded(value: Any, digits: int | None) -> Any:
@@ -335,6 +356,12 @@ for _stat in (
               "dominant reason is the same (None when the case records none).", _reason_agreement, 3),
     Statistic("stance_agreement", "Share of the members whose stance the sources report for which the model's "
               "most frequent stance is the same (None when the case records none).", _stance_agreement, 3),
+    Statistic("approval", "P(approved): share of replications in which the council settled on the measure "
+              "requested (request.measure) or a higher rung of the ladder.", lambda run: approval(run), 6,
+              "p_approved"),
+    Statistic("approval_interval", "The interval of P(approved): its 5th to 95th percentile over the posterior's "
+              "sets and the codings of the case's facts, as outcome_intervals() defines a rung's.",
+              approval_interval, 6, "p_approved_{key}", keys=("lo", "hi")),
 ):
     _register(_stat)
 
@@ -346,14 +373,17 @@ DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS
 
 def sweep_figures(figures: Sequence[str], posterior: Any, cases: Sequence[Any]) -> tuple[str, ...]:
     """The statistics a sweep records: those asked for, and, when its points are uncertain (a ``posterior``, or one
-    of the ``cases`` with alternative codings) and it records the outcome probabilities, their intervals after
-    them (columns ``p_<rung>_lo`` and ``p_<rung>_hi``)."""
+    of the ``cases`` with alternative codings), the intervals of the outcome probabilities and of P(approved) after
+    them when it records those (columns ``p_<rung>_lo``, ``p_<rung>_hi``, ``p_approved_lo``, ``p_approved_hi``).""" 
     figures = tuple(figures)
     uncertain = posterior is not None or any(c.alternatives for c in cases)
-    if not uncertain or "outcome_probabilities" not in figures or "outcome_intervals" in figures:
+    if not uncertain:
         return figures
-    at = figures.index("outcome_probabilities") + 1
-    return (*figures[:at], "outcome_intervals", *figures[at:])
+    for stat, interval in (("outcome_probabilities", "outcome_intervals"), ("approval", "approval_interval")):
+        if stat in figures and interval not in figures:
+            at = figures.index(stat) + 1
+            figures = (*figures[:at], interval, *figures[at:])
+    return figures
 
 
 #: Readable labels of sweep columns that figures and reports name (a column of a statistic above).

@@ -28,9 +28,10 @@ def test_every_statistic_has_a_meaning_and_a_function():
 def test_sweeps_record_the_registered_statistics_in_registry_order():
     assert FIGURES == SWEEP_STATISTICS == ("outcome_probabilities", "outcome_intervals", "modal_outcome",
                                            "days_to_decision", "objection_rate", "lead_state_share",
-                                           "mean_contribution", "undecided")
+                                           "mean_contribution", "undecided", "approval", "approval_interval")
     assert DEFAULT_FIGURES == DEFAULT_SWEEP_STATISTICS == tuple(
-        s for s in SWEEP_STATISTICS if s not in ("mean_contribution", "outcome_intervals"))
+        s for s in SWEEP_STATISTICS if s not in ("mean_contribution", "outcome_intervals", "approval",
+                                                 "approval_interval"))
 
 
 def test_the_result_reports_each_statistic_rounded():

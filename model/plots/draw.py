@@ -14,6 +14,7 @@ from ..params import SPECS, Parameters
 from . import KINDS as KINDS
 from . import RUN_KINDS
 from . import figures as F
+from .approval import approval_available, approval_map_data, approval_map_figure, caption_note
 from .data import RunData, SweepData, load
 from .style import caption, save
 
@@ -122,60 +123,19 @@ def probability_grid(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[np.nd
         return xs, ys, np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _panels(sweep: SweepData) -> tuple[str, np.ndarray]:
-    """Small multiples by case when several cases were swept, else by rule."""
-    scenarios = sweep.column("scenario")
-    if len(set(scenarios)) > 1 or not _rule_factor(sweep):
-        return "scenario", scenarios
-    return "rule", sweep.column("rule")
-
-
-def approval_grids(sweep: SweepData) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The P(deployment) grid of each panel over the first two numeric factors (others averaged)."""
-    numeric = _numeric_factors(sweep)
-    if len(numeric) < 2:
-        raise InputError(str(sweep.folder), "design.factors", "an approval map needs two numeric factors",
-                         "a sweep varying at least two numeric factors")
-    fx, fy = numeric[0]["name"], numeric[1]["name"]
-    ok = _ok(sweep)
-    x, y, p = sweep.column(fx), sweep.column(fy), sweep.column("p_deployment")
-    ok &= ~(np.isnan(x) | np.isnan(y) | np.isnan(p))
-    _, labels = _panels(sweep)
-    grids = {}
-    axes: dict[str, Any] = {"x_name": fx, "y_name": fy}
-    for name in dict.fromkeys(labels[ok]):
-        sel = ok & (labels == name)
-        axes["x"], axes["y"], grids[str(name)] = probability_grid(x[sel], y[sel], p[sel])
-    return axes, grids
-
-
-def _markers(sweep: SweepData, fx: str, fy: str, names: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """Where each case sits with its coded facts and the default parameters."""
-    defaults = Parameters()
-
-    def coded(factor: str, case_id: str) -> float | None:
-        return float(getattr(defaults, factor)) if factor in SPECS else sweep.coded(case_id, factor)
-
-    out = {}
-    for name in names:
-        mx, my = coded(fx, name), coded(fy, name)
-        if mx is not None and my is not None:
-            out[name] = (mx, my)
-    return out
-
-
 def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, fmt: str = "png") -> list[Path]:
     """The figures a sweep supports: by default every kind its design allows."""
     numeric = _numeric_factors(sweep)
     available = ["outcomes"]
-    one_at_a_time = sweep.manifest.get("design", {}).get("method") == "one_at_a_time"
-    if len(numeric) >= 2 and not one_at_a_time:
+    if approval_available(sweep):
         available.append("approval-map")
     if numeric:
         available.append("oat")
     if _rule_factor(sweep):
         available.append("rules")
     kinds = list(kinds or available)
+    if "approval-map" in kinds and "approval-map" not in available:
+        approval_map_data(sweep)  # says what the sweep lacks, in one line
     _check_kinds(kinds, tuple(available), "this sweep")
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -190,10 +150,9 @@ def draw_sweep(sweep: SweepData, out: Path, kinds: Sequence[str] | None = None, 
             fig = F.outcome_bars(cases, probs, [None] * len(cases), f"Outcome distribution averaged over the sweep: {name}",
                                  _subtitle(sweep))
         elif kind == "approval-map":
-            axes, grids = approval_grids(sweep)
-            fig = F.approval_map(axes["x"], axes["y"], grids, axes["x_name"], axes["y_name"],
-                                 f"When is a deployment approved? P(deployment): {name}", _subtitle(sweep),
-                                 _markers(sweep, axes["x_name"], axes["y_name"], list(grids)))
+            data = approval_map_data(sweep)
+            fig = approval_map_figure(data, "When does the CSTO approve the measure requested? P(approved)",
+                                      _subtitle(sweep, caption_note(data)))
         elif kind == "oat":
             fig = _oat_figure(sweep, [f["name"] for f in numeric], ok, scenarios, name)
         else:  # rules

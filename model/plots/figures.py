@@ -150,35 +150,6 @@ def decision_trace(members: Sequence[str], rounds: Sequence[Mapping[str, Sequenc
     return fig
 
 
-def approval_map(x: np.ndarray, y: np.ndarray, grids: Mapping[str, np.ndarray], x_label: str, y_label: str,
-                 title: str, subtitle: str, markers: Mapping[str, tuple[float, float]] | None = None):
-    """P(deployment) as a heatmap over two swept factors, one panel per case (or rule), with the 0.5
-    contour and, where given, the case placed at its coded values (a white cross)."""
-    names = list(grids)
-    ncols = min(3, len(names))
-    nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=2.9 * nrows + 0.9, squeeze=False)
-    image = None
-    for ax, name in zip(axes.flat, names, strict=False):
-        grid = grids[name]
-        image = ax.pcolormesh(x, y, grid, vmin=0, vmax=1, cmap="cividis", shading="nearest", gid=f"map-{name}")
-        if np.nanmin(grid) < 0.5 < np.nanmax(grid) and len(x) > 1 and len(y) > 1:
-            ax.contour(x, y, grid, levels=[0.5], colors="white", linewidths=1.2)
-        if markers and name in markers:
-            mx, my = markers[name]
-            ax.plot([mx], [my], marker="X", color="white", markeredgecolor="black", markersize=9, gid="case")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_visible(False)
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
-    fig.tight_layout()
-    if image is not None:
-        fig.colorbar(image, ax=axes, shrink=0.85, label="P(deployment)  (white line: 0.5)")
-    return fig
-
-
 def oat_lines(panels: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]], replications: int, title: str,
               subtitle: str, baselines: Mapping[str, float | None] | None = None):
     """One-at-a-time sweeps: for each factor (a panel), the probability of each ladder level (or each

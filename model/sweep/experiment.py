@@ -47,7 +47,7 @@ SCENARIO_SETS = ("historical", "all")
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
 TOP_REQUIRED = ("format", "scenarios", "design", "replications", "seed")
-TOP_OPTIONAL = ("name", "description", "vary", "record", "chunk_points", "posterior")
+TOP_OPTIONAL = ("name", "description", "vary", "record", "chunk_points", "posterior", "mark")
 #: ``load_experiment``'s ``posterior`` when the command line does not set it: as the file says.
 FROM_FILE = "from file"
 
@@ -72,13 +72,16 @@ class Experiment:
     design_points: int  # points per scenario
     #: Each point's replications draw the parameters it does not set from this posterior (None: the defaults).
     posterior: Posterior | None = None
+    #: Cases the sweep's figures place on their maps (``mark:``): recorded in the manifest, never run.
+    marked: tuple[Case, ...] = ()
 
     @classmethod
     def build(cls, *, scenarios: str | Sequence[str | Case], design: DesignSpec | str, replications: int, seed: int,
               factors: Sequence[Factor] = (), figures: Sequence[str] = DEFAULT_FIGURES, per_replication: bool = False,
               name: str = "experiment", description: str = "", chunk_points: int | None = None,
               text: str | None = None, path: str | os.PathLike[str] | None = None,
-              posterior: str | os.PathLike[str] | Posterior | None = None) -> Experiment:
+              posterior: str | os.PathLike[str] | Posterior | None = None,
+              mark: str | Sequence[str | Case] = ()) -> Experiment:
         """An experiment from its parts, checked as an experiment file is (the file reader builds it here).
 
         ``scenarios``: cases, case ids, case files, ``historical`` or ``all``; ``factors``: made by
@@ -87,7 +90,8 @@ class Experiment:
         files named relative to it are found there), and what errors name (else ``experiment <name>``);
         ``posterior``: a calibration's folder (relative to ``path``'s folder or the working folder), ``shipped``,
         ``none`` or a read :class:`Posterior`: each point's replications draw the parameters the point does not
-        set from it (``model/posterior.py``).
+        set from it (``model/posterior.py``); ``mark``: cases (as ``scenarios``) the figures place on their maps at
+        their coded facts, recorded in the manifest and never run.
         """
         r = ExperimentReader(str(path) if path is not None else f"experiment {name!r}")
         name, description = _check_name(r, name, description)
@@ -106,7 +110,8 @@ class Experiment:
         sha = hashlib.sha256((text if text is not None else _content(parts)).encode("utf-8")).hexdigest()
         where = str(path) if path is not None else f"(built in code: {name})"
         post = _read_posterior(r, posterior, Path(path).parent if path is not None else Path.cwd())
-        return cls(path=where, text=text, sha256=sha, posterior=post, **parts)
+        marked = read_cases(r, mark, Path(path).parent if path is not None else Path.cwd(), "mark") if mark else ()
+        return cls(path=where, text=text, sha256=sha, posterior=post, marked=marked, **parts)
 
     @property
     def points(self) -> int:
@@ -183,7 +188,7 @@ def load_experiment(path: str | os.PathLike[str], posterior: Any = FROM_FILE) ->
         replications=top["replications"], seed=top["seed"], figures=figures, per_replication=per_replication,
         name=top.get("name", path.stem), description=top.get("description") or "",
         chunk_points=top.get("chunk_points"), text=path.read_bytes().decode("utf-8"), path=path,
-        posterior=top.get("posterior") if posterior == FROM_FILE else posterior)
+        posterior=top.get("posterior") if posterior == FROM_FILE else posterior, mark=top.get("mark") or ())
 
 
 def find_experiment(path: str | os.PathLike[str]) -> Path:
@@ -227,17 +232,18 @@ def read_record(r: Reader, rec: Any) -> tuple[tuple[str, ...], bool]:
 # Cases
 # --------------------------------------------------------------------------------------------------
 
-def read_cases(r: Reader, node: Any, base: Path) -> tuple[Case, ...]:
-    """The cases of ``scenarios:``: loaded cases, case ids, case files (relative to ``base``, the working
-    folder or the repository), ``historical`` (the training cases, by date) or ``all``; each once."""
+def read_cases(r: Reader, node: Any, base: Path, key: str = "scenarios") -> tuple[Case, ...]:
+    """The cases of ``scenarios:`` (or ``mark:``, as ``key`` says): loaded cases, case ids, case files (relative
+    to ``base``, the working folder or the repository), ``historical`` (the training cases, by date) or ``all``;
+    each once."""
     if isinstance(node, (str, Case)):
         node = [node]
     allowed = "case ids, case file paths, 'historical' (the training cases) or 'all'"
     if not isinstance(node, (list, tuple)) or not node:
-        raise r.fail("scenarios", f"expected a non-empty list, got {_kind(node)}", allowed)
+        raise r.fail(key, f"expected a non-empty list, got {_kind(node)}", allowed)
     found: list[tuple[Case | None, Path]] = []
     for i, item in enumerate(node):
-        field = f"scenarios[{i}]"
+        field = f"{key}[{i}]"
         if isinstance(item, Case):
             found.append((item, Path(item.path or ".")))
         elif not isinstance(item, str) or not item.strip():
@@ -252,12 +258,12 @@ def read_cases(r: Reader, node: Any, base: Path) -> tuple[Case, ...]:
         key = str(p.resolve())
         twice = (case in cases) if case is not None else (key in seen)
         if twice:
-            raise r.fail("scenarios", f"{p if case is None else case.id} is listed twice", "each case once")
+            raise r.fail(key, f"{p if case is None else case.id} is listed twice", "each case once")
         if case is None:
             seen.add(key)
         cases.append(case if case is not None else load_scenario(p))
     if not cases:
-        raise r.fail("scenarios", "names no case", allowed)
+        raise r.fail(key, "names no case", allowed)
     return tuple(cases)
 
 

@@ -32,8 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..crisis import coded_strategic_value
 from ..files.formats import SWEEP_FORMAT
 from ..files.manifest import code_version
+from ..scenario import Case
+from ..scenario.case import CATEGORIES
 from .backends import DaskBackend, InlineBackend, PoolBackend, default_workers, open_backend
 from .design import build_design
 from .evaluate import ChunkReport, Point, SweepContext
@@ -113,6 +116,15 @@ def _factor_summary(exp: Experiment) -> list[dict[str, Any]]:
     return out
 
 
+def coded_facts(case: Case) -> dict[str, Any]:
+    """A case's coded categorical facts, the targets of its request and its strategic value to the lead state
+    (``crisis.coded_strategic_value``): where the figures place it (the approval map), without the case file."""
+    out: dict[str, Any] = {name: case.value(name) for name in CATEGORIES if name in case.facts}
+    out["request.channels"] = sorted({c["to"] for c in case.value("request.channels")})
+    out["lead_state.strategic_value"] = coded_strategic_value(case)
+    return out
+
+
 def new_manifest(exp: Experiment, out: Path) -> dict[str, Any]:
     return {
         "format": SWEEP_FORMAT,
@@ -120,6 +132,8 @@ def new_manifest(exp: Experiment, out: Path) -> dict[str, Any]:
         "experiment": {"name": exp.name, "path": exp.path, "sha256": exp.sha256, "fingerprint": exp.fingerprint,
                        "copy": "experiment.yaml" if exp.text is not None else None, "text": exp.text},
         "scenarios": [c.record() for c in exp.scenarios],
+        "marked": [c.record() for c in exp.marked],
+        "case_facts": {c.id: coded_facts(c) for c in (*exp.scenarios, *exp.marked)},
         "design": {"method": exp.design.method, "n": exp.design.n,
                    "second_order": exp.design.second_order if exp.design.method == "sobol" else None,
                    "factors": _factor_summary(exp), "points_per_case": exp.design_points,
