@@ -6,8 +6,8 @@ from collections import Counter
 
 import matplotlib.image as mpimg
 import numpy as np
-import pytest
 import pyarrow.parquet as pq
+import pytest
 
 from model import simulate
 from model.cli import main
