@@ -356,11 +356,13 @@ def test_prim_boxes_are_drawn_at_their_limits_on_the_points(lhs, tmp_path, capsy
     ax = fig.axes[0]
     for k, box in enumerate(report["boxes"]):
         rect = next(p for p in ax.patches if p.get_gid() == f"box-{k + 1}")
-        for axis, (start, size) in (("x", (rect.get_x(), rect.get_width())), ("y", (rect.get_y(), rect.get_height()))):
-            limit = box["limits"].get(points[f"{axis}_name"])
-            lo, hi = (max(limit[0], points[axis].min()), min(limit[1], points[axis].max())) if limit else \
-                (points[axis].min(), points[axis].max())
-            assert start == pytest.approx(lo) and start + size == pytest.approx(hi)
+        in_rect = ((points["x"] >= rect.get_x()) & (points["x"] <= rect.get_x() + rect.get_width())
+                   & (points["y"] >= rect.get_y()) & (points["y"] <= rect.get_y() + rect.get_height()))
+        in_limits = np.ones_like(in_rect)
+        for axis in ("x", "y"):
+            lo, hi = box["limits"].get(points[f"{axis}_name"], (-np.inf, np.inf))
+            in_limits &= (points[axis] >= lo) & (points[axis] <= hi)
+        np.testing.assert_array_equal(in_rect, in_limits)  # the rectangle holds exactly the points in the box
     assert (tmp_path / "p" / "prim-boxes.png").is_file()
     assert main(["plot", str(tmp_path / "d"), "--out", str(tmp_path / "again")]) == 0
     assert (tmp_path / "again" / "prim-boxes.png").is_file()

@@ -59,7 +59,7 @@ def sensitivity_bars(report: dict[str, Any]):
                 ax.plot(sig, y + offset, marker="D", linestyle="none", color="black", markersize=3.5,
                         gid=f"morris-sigma-{k}")
             ax.plot([], [], marker="D", linestyle="none", color="black", markersize=3.5, label="sigma")
-            ax.set_xlabel("elementary effect per whole range")
+            ax.set_xlabel("elementary effect\n(per whole range of the factor)", fontsize=8)
         ax.set_yticks(y, factors, fontsize=8)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
@@ -143,12 +143,18 @@ def prim_points(report: dict[str, Any], sweep: Any) -> dict[str, Any]:
 
 
 def box_rectangle(box: dict[str, Any], points: dict[str, Any]) -> tuple[float, float, float, float]:
-    """(x0, y0, x1, y1) of a box's limits on the two drawn factors (an unrestricted side: the points' range)."""
+    """(x0, y0, x1, y1) of a box's limits on the two drawn factors (an unrestricted side: the points' range).
+    On a grid (a factor with at most 50 distinct values) the rectangle reaches half a grid step beyond the
+    outermost values inside, so that it encloses the points on its edges (a box restricted to one value
+    still shows)."""
     out = []
     for axis in ("x", "y"):
-        lo, hi = float(np.min(points[axis])), float(np.max(points[axis]))
+        values = np.unique(points[axis])
         limit = box["limits"].get(points[f"{axis}_name"])
-        out.append((max(lo, limit[0]), min(hi, limit[1])) if limit else (lo, hi))
+        inside = values[(values >= limit[0]) & (values <= limit[1])] if limit else values
+        inside = inside if inside.size else values
+        pad = float(np.min(np.diff(values))) / 2 if 1 < values.size <= 50 else 0.0
+        out.append((float(inside.min()) - pad, float(inside.max()) + pad))
     (x0, x1), (y0, y1) = out
     return x0, y0, x1, y1
 
@@ -160,8 +166,11 @@ def prim_boxes(points: dict[str, Any], boxes: list[dict[str, Any]], title: str, 
 
     fig, ax = new_figure(height=5.0)
     ev = points["event"]
-    ax.scatter(points["x"][~ev], points["y"][~ev], s=5, color="#BBBBBB", linewidths=0, label="no event", gid="no-event")
-    ax.scatter(points["x"][ev], points["y"][ev], s=5, color="#E69F00", linewidths=0, label="event", gid="event")
+    size = 5 if len(ev) > 500 else 14
+    ax.scatter(points["x"][~ev], points["y"][~ev], s=size, color="#BBBBBB", linewidths=0, label="no event",
+               gid="no-event")
+    ax.scatter(points["x"][ev], points["y"][ev], s=size, color="#E69F00", linewidths=0, label="event (drawn on top)",
+               gid="event")
     notes = []
     for k, box in enumerate(boxes):
         x0, y0, x1, y1 = box_rectangle(box, points)
