@@ -2,6 +2,7 @@
 computed independently from the saved results (not only that a file exists)."""
 
 import json
+import re
 from collections import Counter
 
 import matplotlib.image as mpimg
@@ -391,3 +392,18 @@ def test_new_kinds_give_the_same_bytes_twice(oat, tmp_path):
     a = save(_sweep_figure(oat, "tornado", "p_deployment"), tmp_path / "a", "png").read_bytes()
     b = save(_sweep_figure(oat, "tornado", "p_deployment"), tmp_path / "b", "png").read_bytes()
     assert a == b
+
+
+def test_the_readme_gallery_shows_every_kind_and_every_gallery_file():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Figures"):readme.index("## Performance")]
+    for kind in KINDS:
+        assert f"`{kind}`" in section, kind
+    shown = set(re.findall(r"\]\(docs/gallery/([^)]+)\)", section))
+    on_disk = {p.name for p in (root / "docs" / "gallery").glob("*.png")}
+    assert shown == on_disk
+    make = (root / "docs" / "gallery" / "make.sh").read_text(encoding="utf-8")
+    assert all(f'$out/{name}"' in make for name in on_disk)

@@ -63,12 +63,7 @@ def sensitivity_bars(report: dict[str, Any]):
         ax.set_yticks(y, factors, fontsize=8)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    handles: dict[str, Any] = {}
-    for ax in axes.flat:  # one legend under the panels: never over the bars
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(lab, h)
-    fig.legend(list(handles.values()), list(handles), ncols=min(4, max(1, len(handles))), loc="lower center",
-               frameon=False, fontsize=7)
+    handles = _legend_below(fig, axes)
     what = "Sobol' indices (95% CI)" if report["method"] == "sobol" else "Morris mu* (95% CI) and sigma"
     cases = report["cases"][0]["scenario"] if len(report["cases"]) == 1 else f"{len(report['cases'])} cases"
     heading(fig, f"{what}: {report['experiment']['name']} ({cases})",
@@ -76,6 +71,17 @@ def sensitivity_bars(report: dict[str, Any]):
     rows = -(-len(handles) // 4)
     fit(fig, (0.15 + 0.2 * rows))
     return fig
+
+
+def _legend_below(fig: Any, axes: Any) -> dict[str, Any]:
+    """One legend under the panels, never over the bars: every label of every panel, once."""
+    handles: dict[str, Any] = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), ncols=min(4, max(1, len(handles))), loc="lower center",
+               frameon=False, fontsize=7)
+    return handles
 
 
 def peeling_tradeoff(trajectories: list[list[dict[str, Any]]], selected: list[int], final: list[tuple[float, float]],
