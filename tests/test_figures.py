@@ -407,3 +407,18 @@ def test_the_readme_gallery_shows_every_kind_and_every_gallery_file():
     assert shown == on_disk
     make = (root / "docs" / "gallery" / "make.sh").read_text(encoding="utf-8")
     assert all(f'$out/{name}"' in make for name in on_disk)
+
+
+def test_no_text_runs_off_any_figure_of_a_run_or_a_sweep(cases_folder, framing, oat, sobol_sweep, lhs):
+    import matplotlib.pyplot as plt
+
+    from model.plots.draw import run_figure
+
+    run = D.load(cases_folder / "kyrgyzstan-2010-06")
+    for kind in ("outcomes", "days", "troops", "objections"):
+        assert clipped(run_figure(run, kind)) == [], kind
+        plt.close("all")
+    for sweep in (framing, oat, sobol_sweep, lhs):
+        for kind in sweep_kinds(sweep):
+            assert clipped(_sweep_figure(sweep, kind, "p_deployment")) == [], (sweep.method, kind)
+            plt.close("all")

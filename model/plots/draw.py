@@ -101,41 +101,40 @@ def draw_prim_boxes(report: dict[str, Any], sweep: SweepData, out: Path, fmt: st
 
 def draw_run(run: RunData, out: Path, kinds: Sequence[str] | None = None, fmt: str = "png") -> list[Path]:
     """The figures of one case's run."""
-    s = run.summary
     kinds = list(kinds or RUN_KINDS)
     _check_kinds(kinds, RUN_KINDS, "a run folder")
+    if "trace" in kinds and not run.trace:
+        raise InputError(str(run.folder), "trace.json", "missing: this run recorded no trace",
+                         "a folder written by 'csto-sim run --out' of this version")
+    out.mkdir(parents=True, exist_ok=True)
+    return [save(run_figure(run, kind), out / kind, fmt) for kind in kinds]
+
+
+def run_figure(run: RunData, kind: str) -> Any:
+    """One figure of a run's folder."""
+    s = run.summary
     title = f"{s['title']} [{s['scenario']}]"
     sub = caption(s["replications"], s["seed"], f"rule {s['rule']}")
-    paths = []
-    out.mkdir(parents=True, exist_ok=True)
     observed = run.observed or {}
-    for kind in kinds:
-        if kind == "outcomes":
-            fig = F.outcome_bars([s["scenario"]], [s["outcome_probabilities"]], [s.get("observed")],
-                                 f"Outcome distribution: {s['title']}", sub)
-        elif kind == "days":
-            fig = F.days_distribution(run.days, f"Days to decision: {title}", sub, observed.get("days"))
-        elif kind == "troops":
-            deployed = run.outcome == Level.DEPLOYMENT
-            fig = F.troops_by_member(run.members, run.troops[deployed], f"Troops by member on deployment: {title}",
-                                     caption(None, s["seed"], f"rule {s['rule']}"), observed.get("troops"),
-                                     s["replications"], MIN_DEPLOYED_REPLICATIONS)
-        elif kind == "objections":
-            fig = F.objections_by_member(run.members, s["objection_rate"], run.objecting_reason,
-                                         f"Objections and the reasons for objecting: {title}", sub,
-                                         run.objecting_share)
-        else:  # trace
-            if not run.trace:
-                raise InputError(str(run.folder), "trace.json", "missing: this run recorded no trace",
-                                 "a folder written by 'csto-sim run --out' of this version")
-            params = s.get("parameters", {})
-            defaults = Parameters()
-            fig = F.decision_trace(run.members, run.trace, f"Decision trace: {title}",
-                                   f"replication 0 of {s['replications']:,}, seed {s['seed']}, rule {s['rule']}",
-                                   params.get("objection_threshold", defaults.objection_threshold),
-                                   params.get("delay_threshold", defaults.delay_threshold))
-        paths.append(save(fig, out / kind, fmt))
-    return paths
+    if kind == "outcomes":
+        return F.outcome_bars([s["scenario"]], [s["outcome_probabilities"]], [s.get("observed")],
+                              f"Outcome distribution: {s['title']}", sub)
+    if kind == "days":
+        return F.days_distribution(run.days, f"Days to decision: {title}", sub, observed.get("days"))
+    if kind == "troops":
+        deployed = run.outcome == Level.DEPLOYMENT
+        return F.troops_by_member(run.members, run.troops[deployed], f"Troops by member on deployment: {title}",
+                                  caption(None, s["seed"], f"rule {s['rule']}"), observed.get("troops"),
+                                  s["replications"], MIN_DEPLOYED_REPLICATIONS)
+    if kind == "objections":
+        return F.objections_by_member(run.members, s["objection_rate"], run.objecting_reason,
+                                      f"Objections and the reasons for objecting: {title}", sub, run.objecting_share)
+    params = s.get("parameters", {})
+    defaults = Parameters()
+    return F.decision_trace(run.members, run.trace, f"Decision trace: {title}",
+                            f"replication 0 of {s['replications']:,}, seed {s['seed']}, rule {s['rule']}",
+                            params.get("objection_threshold", defaults.objection_threshold),
+                            params.get("delay_threshold", defaults.delay_threshold))
 
 
 def draw_replay(summaries: Sequence[dict[str, Any]], out: Path, fmt: str = "png") -> list[Path]:

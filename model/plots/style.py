@@ -81,7 +81,9 @@ def clipped(fig: Any, tolerance: float = 1.0) -> list[str]:
                 if not lo - 1e-9 * abs(hi - lo) <= label.get_position()[k] <= hi + 1e-9 * abs(hi - lo):
                     undrawn.add(id(label))
     out = []
-    for text in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent")):
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
         if id(text) in undrawn or not text.get_visible() or not str(text.get_text()).strip() or not _shown(text):
             continue
         box = text.get_window_extent(renderer)
