@@ -422,3 +422,20 @@ def test_no_text_runs_off_any_figure_of_a_run_or_a_sweep(cases_folder, framing, 
         for kind in sweep_kinds(sweep):
             assert clipped(_sweep_figure(sweep, kind, "p_deployment")) == [], (sweep.method, kind)
             plt.close("all")
+
+
+def test_plot_draws_a_calibrations_posterior_as_calibrate_does(tmp_path):
+    """`csto-sim plot calibration` redraws the shipped posterior's figure from its folder, byte for byte the one
+    in it (calibrate draws it with the same function), from the accepted sets and their weights."""
+    from pathlib import Path
+
+    from model.cli import main
+    from model.plots.data import CalibrationData, load
+
+    root = Path(__file__).resolve().parent.parent / "calibration"
+    data = load(root)
+    assert isinstance(data, CalibrationData)
+    assert data.values().shape == (len(data.weights()), len(data.calibrated)) and np.isclose(data.weights().sum(), 1)
+    assert main(["plot", str(root), "--kind", "posterior", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "posterior.png").read_bytes() == (root / "posterior.png").read_bytes()
+    assert main(["plot", str(root), "--kind", "pdp", "--out", str(tmp_path / "x")]) == 2

@@ -29,8 +29,14 @@ cp "$work/oat-fig/tornado.png" "$out/tornado-oat-kazakhstan.png"
 cp "$work/sobol-fig/tornado.png" "$out/tornado-sobol-kazakhstan.png"
 cp "$work/sobol-fig/pdp.png" "$out/pdp-sobol-kazakhstan.png"
 "$sim" sweep experiments/discover-kyrgyzstan-2010-06.yaml --out "$work/discover" --quiet
-"$sim" discover "$work/discover" --plot "$work/discover-fig" >/dev/null
+"$sim" discover "$work/discover" --out "$work/discover-out" --plot "$work/discover-fig" >/dev/null
 cp "$work/discover-fig/prim-boxes.png" "$out/prim-boxes-kyrgyzstan-2010-06.png"
+cp "$work/discover-out/prim-trajectory.png" "$out/prim-trajectory-kyrgyzstan-2010-06.png"
+# Sensitivity indices (Morris screening, conditioned on the framing) and the shipped posterior.
+"$sim" sensitivity experiments/morris-kazakhstan.yaml --out "$work/morris" --quiet >/dev/null
+cp "$work/morris/sensitivity.png" "$out/sensitivity-morris-kazakhstan.png"
+"$sim" plot calibration --kind posterior --out "$work/posterior-fig" >/dev/null
+cp "$work/posterior-fig/posterior.png" "$out/posterior.png"
 "$sim" explain kyrgyzstan-2010-06 --no-search --plot "$work/explain" >/dev/null
 cp "$work/explain/waterfall.png" "$out/waterfall-kyrgyzstan-2010-06.png"
 # A folder of runs, one per historical case, over the shipped posterior: the posterior-predictive check,

@@ -11,7 +11,9 @@ SWEEP_KINDS = ("outcomes", "approval-map", "curves", "pdp", "tornado", "rules")
 CASES_KINDS = ("ppc", "stances")
 EXPLAIN_KINDS = ("waterfall",)
 DISCOVER_KINDS = ("prim-boxes",)
-KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS + CASES_KINDS + EXPLAIN_KINDS + DISCOVER_KINDS))
+CALIBRATION_KINDS = ("posterior",)
+KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS + CASES_KINDS + EXPLAIN_KINDS + DISCOVER_KINDS
+                             + CALIBRATION_KINDS))
 
 #: What each kind draws and the folder it is drawn from (``csto-sim plot --help`` and ``--json``).
 KIND_SOURCES: dict[str, tuple[str, str]] = {
@@ -20,7 +22,8 @@ KIND_SOURCES: dict[str, tuple[str, str]] = {
     "troops": ("run folder", "troops per member over the replications that deployed (withheld below a minimum)"),
     "objections": ("run folder", "objection rate per member, labelled with its most frequent reason for objecting"),
     "trace": ("run folder", "each member's position round by round in replication 0"),
-    "approval-map": ("sweep folder (grid design)", "P(deployment) over two factors"),
+    "approval-map": ("sweep folder varying lead_state.strategic_value, recording approval",
+                     "P(approved) over Russia's stake and the legal situation, by channel and measure, the cases placed"),
     "curves": ("sweep folder (grid or one-at-a-time design)",
                "outcome against each numeric factor, one line per level of the categorical factors"),
     "pdp": ("sweep folder (latin_hypercube or sobol design)", "partial dependence: binned means with 95% intervals"),
@@ -32,6 +35,9 @@ KIND_SOURCES: dict[str, tuple[str, str]] = {
                 "member x case map of the share objecting, with the reason for objecting"),
     "waterfall": ("folder written by 'explain --plot'", "mechanism contributions to each member's position"),
     "prim-boxes": ("folder written by 'discover'", "PRIM boxes on a scatter of the two factors that define them"),
+    "posterior": ("folder written by 'calibrate' (the shipped calibration/)",
+                  "each calibrated parameter's posterior against its prior range, the default marked; the most "
+                  "constrained pairs"),
 }
 
 #: Below this many replications that deployed, the troop figure withholds per-member troops (too few to

@@ -102,6 +102,27 @@ class CasesData:
 
 
 @dataclass
+class CalibrationData:
+    """A folder written by ``csto-sim calibrate``: its record (``calibration.json``) and accepted sets
+    (``posterior.parquet``, with their weights)."""
+
+    folder: Path
+    record: dict[str, Any]
+    table: Any  # pyarrow Table
+
+    @property
+    def calibrated(self) -> list[str]:
+        return list(self.record["parameters"]["calibrated"])
+
+    def values(self) -> np.ndarray:
+        """(sets, calibrated parameters) of the accepted sets."""
+        return np.column_stack([np.asarray(self.table.column(n).to_numpy(), dtype=float) for n in self.calibrated])
+
+    def weights(self) -> np.ndarray:
+        return np.asarray(self.table.column("weight").to_numpy(), dtype=float)
+
+
+@dataclass
 class ExplainData:
     """A folder written by ``csto-sim explain --plot``: the explanation's report (``explain.json``)."""
 
@@ -142,7 +163,7 @@ def _read_parquet(path: Path, where: str) -> Any:
                          "a complete results folder") from None
 
 
-def load(folder: str | Path) -> RunData | SweepData | CasesData | ExplainData | DiscoverData:
+def load(folder: str | Path) -> RunData | SweepData | CasesData | ExplainData | DiscoverData | CalibrationData:
     """Read a results folder: written by ``csto-sim run --out`` or ``csto-sim sweep``, a folder of run
     folders, a folder written by ``csto-sim explain --plot`` or by ``csto-sim discover``."""
     folder = Path(folder)
@@ -153,6 +174,9 @@ def load(folder: str | Path) -> RunData | SweepData | CasesData | ExplainData | 
         raise InputError(where, "", "is not a folder", "a folder written by 'csto-sim run --out' or 'csto-sim sweep'")
     if (folder / EXPLAIN_REPORT).is_file():
         return ExplainData(folder, _read_json(folder / EXPLAIN_REPORT, where))
+    if (folder / "calibration.json").is_file() and (folder / "posterior.parquet").is_file():
+        return CalibrationData(folder, _read_json(folder / "calibration.json", where),
+                               _read_parquet(folder / "posterior.parquet", where))
     if not (folder / MANIFEST).is_file() and _run_folders(folder):
         return CasesData(folder, [_load_run(f, _read_json(f / MANIFEST, str(f))) for f in _run_folders(folder)])
     manifest = _read_json(folder / MANIFEST, where)

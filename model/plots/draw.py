@@ -11,13 +11,13 @@ import numpy as np
 from ..errors import InputError
 from ..ladder import LEVELS, Level
 from ..params import Parameters
-from . import DISCOVER_KINDS, EXPLAIN_KINDS, MIN_DEPLOYED_REPLICATIONS, RUN_KINDS
+from . import CALIBRATION_KINDS, DISCOVER_KINDS, EXPLAIN_KINDS, MIN_DEPLOYED_REPLICATIONS, RUN_KINDS
 from . import KINDS as KINDS
 from . import data as data_mod
 from . import figures as F
 from . import sweeps as S
 from .approval import approval_available, approval_map_data, approval_map_figure, caption_note
-from .data import EXPLAIN_REPORT, CasesData, ExplainData, RunData, SweepData, load
+from .data import EXPLAIN_REPORT, CalibrationData, CasesData, ExplainData, RunData, SweepData, load
 from .style import caption, save
 
 
@@ -51,8 +51,24 @@ def draw_folder(results: Path, out: Path | None = None, kinds: Sequence[str] | N
     if isinstance(data, ExplainData):
         _check_kinds(list(kinds or EXPLAIN_KINDS), EXPLAIN_KINDS, "an explanation's folder")
         return [draw_explain(data.report, out, fmt)]
+    if isinstance(data, CalibrationData):
+        _check_kinds(list(kinds or CALIBRATION_KINDS), CALIBRATION_KINDS, "a calibration's folder")
+        return [draw_calibration(data, out)]
     _check_kinds(list(kinds or DISCOVER_KINDS), DISCOVER_KINDS, "a discovery's folder")
     return [draw_prim_boxes(data.report, data.sweep, out, fmt)]
+
+
+def draw_calibration(data: CalibrationData, out: Path) -> Path:
+    """The posterior figure of a calibration's folder, as ``csto-sim calibrate`` draws it (``posterior.png``)."""
+    from .posterior import draw_posterior
+
+    rec = data.record
+    out.mkdir(parents=True, exist_ok=True)
+    return draw_posterior(data.values(), data.weights(), data.calibrated, rec["posterior"], out / "posterior.png",
+                          title=f"Posterior of {len(data.calibrated)} global parameters",
+                          subtitle=f"{rec['accepted']:,} of {rec['draws']:,} draws accepted "
+                                   f"({100 * rec['acceptance_rate']:.1f}%), {rec['replications']} replications each, "
+                                   f"seed {rec['seed']}")
 
 
 def write_explain(report: dict[str, Any], out: Path, fmt: str = "png") -> list[Path]:
