@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from . import kernels
 from . import mechanisms as mech
 from .crisis import Crisis
 from .ladder import RUNGS, Level, Stance
@@ -170,9 +171,17 @@ def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: Decision
     return Vote(outcome, tabled, failed, delays, vetoed)
 
 
-def rung_stances(members: Sequence[Voter]) -> dict[int, np.ndarray]:
-    """Every member's stance on every rung: level -> (R, n) Stance codes (members in the given order)."""
-    return {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in RUNGS}
+def rung_stances(members: Sequence[Voter], p: Parameters | None = None,
+                 positions: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """Every member's stance on every rung: level -> (R, n) Stance codes (members in the given order). Given the
+    parameters, in one compiled pass over the members' positions (``positions``: them stacked, (n, R, rungs), when
+    the caller has them so), else member by member (``Voter.stances``); the same ``mechanisms.stance`` either way."""
+    if p is None:
+        return {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in RUNGS}
+    if positions is None:
+        positions = np.stack([m.position for m in members])
+    codes = kernels.rung_stances(positions, p.objection_threshold, p.delay_threshold)  # (rungs, R, n)
+    return {lvl: codes[lvl - 1] for lvl in RUNGS}
 
 
 def seats(members: Sequence[Voter], lead_index: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -184,13 +193,14 @@ def seats(members: Sequence[Voter], lead_index: int | None) -> tuple[np.ndarray,
 
 
 def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Parameters,
-           rng: np.random.Generator, lead_index: int | None) -> Decision:
+           rng: np.random.Generator, lead_index: int | None, positions: np.ndarray | None = None) -> Decision:
     """Table the measures, vote from the top rung down under ``rule`` (:func:`vote_on_rungs`), and settle on
-    the highest that passes; then the days to decision, and the troops on a deployment."""
+    the highest that passes; then the days to decision, and the troops on a deployment. ``positions``: the
+    members' positions stacked (n, R, rungs), when the caller has them so."""
     R, n = crisis.replications, len(members)
     delay_draws = rng.exponential(1.0, size=(R, n))
     delay_draws *= mech.per_row(p.delay_days)
-    stances = rung_stances(members)
+    stances = rung_stances(members, p, positions)
     vote = vote_on_rungs(stances, crisis, rule, *seats(members, lead_index), delay_draws=delay_draws)
     del delay_draws  # (R, n) floats no longer needed
     outcome = vote.outcome
