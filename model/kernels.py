@@ -14,7 +14,8 @@ numba keeps them in its cache (``cache=True``), so later processes load them in 
 cache lives in a folder named by a hash of this file and ``mechanisms.py`` (numba itself only notices changes
 in the file of the function it caches, not in the functions that function calls): a changed mechanism is never
 served from an old cache. Without numba, the first simulation stops with one line saying how to install it
-(:class:`EngineError`).
+(:class:`EngineError`; no slower fallback: numba is a dependency, and a second, interpreted path would be one more
+to keep equal).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import mechanisms as mech
+from .errors import InputError
 
 # The mechanisms the loops call, rebound to their compiled forms by _build (numba reads globals at compile time).
 _stance = mech.stance
@@ -36,8 +38,9 @@ _others_mean = mech.others_mean
 _revision = mech.revision
 
 
-class EngineError(RuntimeError):
-    """The compiled engine cannot run (numba missing or broken): one line, with what to do."""
+class EngineError(InputError):
+    """The compiled engine cannot run: numba cannot be imported. An :class:`InputError` (of the environment, not
+    of a file), so that the command line prints it as one line and exits with status 2."""
 
 
 def _deliberate(own, pos, pull, peer, lead, moves, rounds, out):
@@ -107,8 +110,9 @@ _BUILT: SimpleNamespace | None = None
 def _build() -> SimpleNamespace:
     try:
         import numba
-    except ImportError as exc:  # pragma: no cover - numba is a dependency
-        raise EngineError(f"the simulation engine needs numba ({exc}): pip install 'numba>=0.60'") from None
+    except ImportError as exc:
+        raise EngineError("Python environment", "numba", f"cannot be imported ({exc}); the simulation engine's "
+                          "compiled loops need it: pip install 'numba>=0.60,<1'") from None
     g = globals()
     with _cache_folder(numba) as cache:
         jit = numba.njit(cache=cache, error_model="numpy")
