@@ -61,9 +61,10 @@ class MemberState(mesa.Agent):
 
     # -- the protocol --------------------------------------------------------------------------
 
-    def assess(self) -> None:
+    def assess(self, out: np.ndarray | None = None) -> None:
         """Form its own assessment of each measure from the crisis facts and its own attributes: every
-        benefit and cost term of the registry (``model/terms.py``) that its role bears."""
+        benefit and cost term of the registry (``model/terms.py``) that its role bears (written into ``out``,
+        (replications, measures), when given: the council keeps all members' in one array)."""
         model, crisis, p = self.model, self.model.crisis, self.model.params
         measures = model.case.organisation.measures
         self.interest = mech.regional_interest(self.profile.regions, crisis.requester_regions, p.out_of_region_interest)
@@ -79,7 +80,7 @@ class MemberState(mesa.Agent):
         dominant = np.broadcast_arrays(*(np.asarray(_first_argmax(t)) for t in costs))
         self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
         self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))
-                             for t, m in zip(costs, measures, strict=True)], axis=1)
+                             for t, m in zip(costs, measures, strict=True)], axis=1, out=out)
         del costs
         unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
         if self.role in ("requester", "ally"):

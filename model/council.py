@@ -156,7 +156,6 @@ def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: Decision
     outcome = np.zeros(R, dtype=np.int8)
     tabled = np.zeros(R, dtype=np.int8)
     failed = np.zeros(R, dtype=np.int8)
-    delays = np.zeros(R)
     vetoed = np.zeros((R, n), dtype=bool)
     for lvl in RUNGS:
         lead_stance = None if ignore_agenda or lead.size == 0 else stances[lvl][:, lead[0]]
@@ -164,10 +163,14 @@ def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: Decision
         tabled = np.where(on_table & (tabled == 0), lvl, tabled)
         passes = rule.decide(Ballot(stances[lvl], budget, is_lead, is_party)) & on_table
         vetoed |= on_table[:, None] & (stances[lvl] == Stance.OBJECT)
-        if delay_draws is not None:
-            delays = np.where(passes, ((stances[lvl] == Stance.DELAY) * delay_draws).sum(axis=1), delays)
         failed += (on_table & ~passes).astype(np.int8)
         outcome = np.where(passes, lvl, outcome).astype(np.int8)
+    delays = np.zeros(R)
+    if delay_draws is not None:  # the days of consent withheld on the rung that passed (at most one a replication)
+        delaying = np.zeros((R, n), dtype=bool)
+        for lvl in RUNGS:
+            delaying |= (outcome == lvl)[:, None] & (stances[lvl] == Stance.DELAY)
+        delays = np.where(outcome > 0, (delaying * delay_draws).sum(axis=1), delays)
     return Vote(outcome, tabled, failed, delays, vetoed)
 
 

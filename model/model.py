@@ -64,7 +64,10 @@ class CouncilModel(mesa.Model):
         #: 0 as (1, len(MEASURES)) with ``trace``; None with neither).
         self.record: list[dict[str, np.ndarray]] | None = [] if record or trace else None
         self._record_all, self._trace = record, trace
-        self.agents.do("assess")
+        # Every member's own assessment, in one (members, R, rungs) array that the deliberation reads as it is.
+        self._own = np.empty((len(self.members), self.replications, len(MEASURES)))
+        for m, row in zip(self.members, self._own, strict=True):
+            m.assess(out=row)
         if not record:  # only the analyses (record=True) read the noise again
             self.perception_noise = {}
         self.last_positions: dict[MemberState, np.ndarray] = {}
@@ -125,7 +128,9 @@ class CouncilModel(mesa.Model):
         """The deliberation's fixed inputs: own assessments (members, R, rungs), the revision's scaled weights of
         the lead state and the peers (members, R) and whether each member revises (members,)."""
         R, p = self.replications, self.params
-        own = np.stack([m.own for m in self.members])
+        own = self._own
+        if not all(m.own.base is own for m in self.members):  # replaced (set_own_assessments)
+            own = np.stack([m.own for m in self.members])
         weights = [mech.revision_weights(m.pull, p.peer_weight) for m in self.members]
         pull = np.stack([np.broadcast_to(np.asarray(w[0], dtype=float), (R,)) for w in weights])
         peer = np.stack([np.broadcast_to(np.asarray(w[1], dtype=float), (R,)) for w in weights])
