@@ -174,23 +174,9 @@ def _terms_of(role: str, situation: Situation, measure: Measure) -> np.ndarray:
 
 def _row_sum(values: list) -> np.ndarray | float:
     """The sum of ``values`` (numbers or arrays over replications) in numpy's own order of summation over the
-    last axis (pairwise, eight accumulators), so that it is the same, bit for bit, as summing the (R, terms)
-    array they would form, without forming it (tests/test_batch.py checks the order against numpy's)."""
-    n = len(values)
-    if n < 8:
-        total = -0.0
-        for v in values:
-            total = total + v
-        return total
-    acc = list(values[:8])
-    whole = n - n % 8
-    for i in range(8, whole, 8):
-        for j in range(8):
-            acc[j] = acc[j] + values[i + j]
-    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-    for i in range(whole, n):
-        total = total + values[i]
-    return total
+    last axis (``kernels.row_sum``), so that it is the same, bit for bit, as summing the (R, terms) array they would
+    form, without forming it (tests/test_batch.py checks the order against numpy's)."""
+    return kernels.row_sum(values, len(values))
 
 
 def _first_argmax(values: list) -> np.ndarray | int:

@@ -153,25 +153,13 @@ def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: Decision
     removed, its vote kept)."""
     R, n = next(iter(stances.values())).shape
     lead = np.flatnonzero(is_lead)
-    outcome = np.zeros(R, dtype=np.int8)
-    tabled = np.zeros(R, dtype=np.int8)
-    failed = np.zeros(R, dtype=np.int8)
-    vetoed = np.zeros((R, n), dtype=bool)
-    for lvl in RUNGS:
-        lead_stance = None if ignore_agenda or lead.size == 0 else stances[lvl][:, lead[0]]
-        on_table = is_tabled(lvl, crisis, lead_stance) & (outcome == 0)
-        tabled = np.where(on_table & (tabled == 0), lvl, tabled)
-        passes = rule.decide(Ballot(stances[lvl], budget, is_lead, is_party)) & on_table
-        vetoed |= on_table[:, None] & (stances[lvl] == Stance.OBJECT)
-        failed += (on_table & ~passes).astype(np.int8)
-        outcome = np.where(passes, lvl, outcome).astype(np.int8)
-    delays = np.zeros(R)
-    if delay_draws is not None:  # the days of consent withheld on the rung that passed (at most one a replication)
-        delaying = np.zeros((R, n), dtype=bool)
-        for lvl in RUNGS:
-            delaying |= (outcome == lvl)[:, None] & (stances[lvl] == Stance.DELAY)
-        delays = np.where(outcome > 0, (delaying * delay_draws).sum(axis=1), delays)
-    return Vote(outcome, tabled, failed, delays, vetoed)
+    codes = np.stack([stances[lvl] for lvl in range(1, len(RUNGS) + 1)])  # (rungs, R, n)
+    table = np.stack([is_tabled(lvl, crisis, None if ignore_agenda or lead.size == 0 else codes[lvl - 1][:, lead[0]])
+                      for lvl in range(1, len(RUNGS) + 1)])
+    passes = np.stack([rule.decide(Ballot(codes[lvl - 1], budget, is_lead, is_party)) for lvl in range(1, len(RUNGS) + 1)])
+    # From the top rung down (kernels.tally): a rung is on the table while nothing has passed; the first that
+    # passes is the outcome; objections to a rung on the table are vetoes; the delay is that of the rung that passed.
+    return Vote(*kernels.tally(codes, table, passes, delay_draws))
 
 
 def rung_stances(members: Sequence[Voter], p: Parameters | None = None,
@@ -236,6 +224,6 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
         is_requester = np.array([m.role == "requester" for m in members])
         troops = troop_contributions(crisis.severity, crisis.force, pledges, interest,
                                      stances[int(Level.DEPLOYMENT)], is_requester, p)
-        contribution[deployed] = troops[deployed]
+        np.copyto(contribution, troops, where=deployed[:, None])  # float32, as an assignment casts
     return Decision(outcome, vote.tabled, days, stance, reason, stance == Stance.OBJECT, vote.vetoed, contribution,
                     pending)

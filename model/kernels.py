@@ -32,10 +32,35 @@ import numpy as np
 from . import mechanisms as mech
 from .errors import InputError
 
-# The mechanisms the loops call, rebound to their compiled forms by _build (numba reads globals at compile time).
+
+def row_sum(values, n: int):
+    """The sum of ``values[0:n]`` in numpy's own order of summation over an axis (one term at a time below eight
+    terms; else eight accumulators, joined pairwise, then the rest): bit for bit what ``.sum(axis=-1)`` of the
+    array the values would form gives (but for a sum of negative zeros: -0.0 here, 0.0 in numpy). Elementwise on
+    numbers or arrays (a member's cost terms, some of them arrays over replications: ``agents._row_sum``), and
+    compiled for the vote's days of delay (:func:`_tally`)."""
+    if n < 8:
+        total = -0.0
+        for i in range(n):
+            total = total + values[i]
+        return total
+    a0, a1, a2, a3, a4, a5, a6, a7 = (values[0], values[1], values[2], values[3], values[4], values[5], values[6],
+                                      values[7])
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        a0, a1, a2, a3 = a0 + values[i], a1 + values[i + 1], a2 + values[i + 2], a3 + values[i + 3]
+        a4, a5, a6, a7 = a4 + values[i + 4], a5 + values[i + 5], a6 + values[i + 6], a7 + values[i + 7]
+    total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    for i in range(whole, n):
+        total = total + values[i]
+    return total
+
+
+# The functions the loops call, rebound to their compiled forms by _build (numba reads globals at compile time).
 _stance = mech.stance
 _others_mean = mech.others_mean
 _revision = mech.revision
+_row_sum = row_sum
 
 
 class EngineError(InputError):
@@ -96,6 +121,38 @@ def _rung_stances(pos, objection, delay, out):
                 out[k, r, i] = _stance(pos[i, r, k], o, d)
 
 
+def _tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed):
+    """The vote's bookkeeping from the top rung down, one replication at a time: ``codes`` (rungs, R, members)
+    the stances, ``table[k]`` whether rung k + 1 may be tabled and ``passes[k]`` whether the rule passes it (both
+    (rungs, R)). A rung is on the table while nothing has passed; the first on the table is ``tabled``; a rung on
+    the table that does not pass adds to ``failed``, one that passes is the ``outcome``; a member objecting to a
+    rung on the table has ``vetoed``. ``delays`` are the days of consent withheld on the rung that passed: the
+    delaying members' ``draws`` (R, members; none: ``draws`` has no columns), summed as numpy sums a row."""
+    K, R, n = codes.shape
+    withheld = np.empty(max(n, 1))
+    for r in range(R):
+        out, first, lost = 0, 0, 0
+        for k in range(K - 1, -1, -1):
+            on = table[k, r] and out == 0
+            if not on:
+                continue
+            if first == 0:
+                first = k + 1
+            for i in range(n):
+                if codes[k, r, i] == 0:
+                    vetoed[r, i] = True
+            if passes[k, r]:
+                out = k + 1
+            else:
+                lost += 1
+        outcome[r], tabled[r], failed[r] = out, first, lost
+        delays[r] = 0.0
+        if out > 0 and draws.shape[1] == n:
+            for i in range(n):
+                withheld[i] = (1.0 if codes[out - 1, r, i] == 1 else 0.0) * draws[r, i]
+            delays[r] = _row_sum(withheld, n)
+
+
 def compiled() -> SimpleNamespace:
     """The compiled loops (built on the first call: numba imported and the cache read or written)."""
     global _BUILT
@@ -116,9 +173,11 @@ def _build() -> SimpleNamespace:
     g = globals()
     with _cache_folder(numba) as cache:
         jit = numba.njit(cache=cache, error_model="numpy")
-        for name, func in (("_stance", mech.stance), ("_others_mean", mech.others_mean), ("_revision", mech.revision)):
+        for name, func in (("_stance", mech.stance), ("_others_mean", mech.others_mean), ("_revision", mech.revision),
+                           ("_row_sum", row_sum)):
             g[name] = jit(func)
-        return SimpleNamespace(deliberate=jit(_deliberate), stances=jit(_stances), rung_stances=jit(_rung_stances))
+        return SimpleNamespace(deliberate=jit(_deliberate), stances=jit(_stances), rung_stances=jit(_rung_stances),
+                               tally=jit(_tally))
 
 
 def _fingerprint() -> str:
@@ -186,3 +245,14 @@ def _spread(threshold: np.ndarray | float, shape: tuple[int, ...]) -> np.ndarray
     if np.ndim(threshold) == 0:
         return np.array([float(threshold)])
     return np.ascontiguousarray(np.broadcast_to(np.asarray(threshold, dtype=float), shape)).reshape(-1)
+
+
+def tally(codes: np.ndarray, table: np.ndarray, passes: np.ndarray, draws: np.ndarray | None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_tally`: (outcome, tabled, failed) int8 (R,), delays (R,) and vetoed (R, members) bool."""
+    K, R, n = codes.shape
+    outcome, tabled, failed = (np.empty(R, dtype=np.int8) for _ in range(3))
+    delays, vetoed = np.empty(R), np.zeros((R, n), dtype=bool)
+    draws = np.zeros((R, 0)) if draws is None else np.asarray(draws, dtype=float)
+    compiled().tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed)
+    return outcome, tabled, failed, delays, vetoed

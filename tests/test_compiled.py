@@ -169,3 +169,58 @@ def test_without_numba_a_run_stops_with_one_line(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: Python environment: numba: cannot be imported") and "pip install" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# -- the vote's bookkeeping and the sum it uses --------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 3, 6, 7, 8, 9, 11, 16, 17, 25])
+def test_the_compiled_row_sum_is_numpys(n):
+    kernels.compiled()
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal((300, n)) * 10.0 ** rng.uniform(-8, 8, (300, n))
+    a[0] = 0.0  # (numpy sums negative zeros to +0.0, row_sum to -0.0: a sign no engine sum meets)
+    sums = np.array([kernels._row_sum(row, n) for row in a])
+    assert sums.tobytes() == a.sum(axis=1).tobytes()
+
+
+def _vote_in_numpy(stances, crisis, rule, budget, is_lead, is_party, ignore_agenda, delay_draws):
+    """The vote from the top rung down as numpy arrays (the engine's before the compiled bookkeeping)."""
+    from model.council import is_tabled
+    from model.ladder import Stance
+    from model.rules import Ballot
+
+    R, n = next(iter(stances.values())).shape
+    lead = np.flatnonzero(is_lead)
+    outcome, tabled, failed = (np.zeros(R, dtype=np.int8) for _ in range(3))
+    delays, vetoed = np.zeros(R), np.zeros((R, n), dtype=bool)
+    for lvl in RUNGS:
+        lead_stance = None if ignore_agenda or lead.size == 0 else stances[lvl][:, lead[0]]
+        on_table = is_tabled(lvl, crisis, lead_stance) & (outcome == 0)
+        tabled = np.where(on_table & (tabled == 0), lvl, tabled)
+        passes = rule.decide(Ballot(stances[lvl], budget, is_lead, is_party)) & on_table
+        vetoed |= on_table[:, None] & (stances[lvl] == Stance.OBJECT)
+        if delay_draws is not None:
+            delays = np.where(passes, ((stances[lvl] == Stance.DELAY) * delay_draws).sum(axis=1), delays)
+        failed += (on_table & ~passes).astype(np.int8)
+        outcome = np.where(passes, lvl, outcome).astype(np.int8)
+    return outcome, tabled, failed, delays, vetoed
+
+
+@pytest.mark.parametrize("case", CASES[::3])
+def test_the_compiled_vote_is_the_numpy_vote(case):
+    from model.council import seats, vote_on_rungs
+
+    model = CouncilModel(load_scenario(ROOT / case), Parameters(), 400, rng=9)
+    rng = np.random.default_rng(9)
+    n = len(model.members)
+    stances = {lvl: rng.integers(0, 4, size=(400, n)).astype(np.int8) for lvl in RUNGS}
+    draws = rng.exponential(3.0, size=(400, n))
+    for name, rule in RULES.items():
+        for ignore in (False, True):
+            for delay in (draws, None):
+                args = (stances, model.crisis, rule, *seats(model.members, model.lead_index), ignore)
+                vote = vote_on_rungs(*args, delay_draws=delay)
+                expected = _vote_in_numpy(*args, delay)
+                for got, want in zip((vote.outcome, vote.tabled, vote.failed, vote.delays, vote.vetoed), expected,
+                                     strict=True):
+                    assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (name, ignore)
