@@ -3,8 +3,9 @@ and rung in one pass of machine code (numba), where numpy would make one pass ov
 
 Nothing here defines a mechanism. Each loop calls the very function object of ``model/mechanisms.py`` (compiled
 by numba from its Python source): :func:`model.mechanisms.others_mean` and :func:`model.mechanisms.revision` in
-a deliberation round, :func:`model.mechanisms.stance` for every stance. So there is one definition of each, and the
-compiled engine cannot drift from it; ``tests/test_compiled.py`` checks the loops, compiled, against the same
+a deliberation round, :func:`model.mechanisms.stance` for every stance; the vote's bookkeeping (:func:`_tally`) sums
+the days of delay with :func:`row_sum`, the one sum of the cost terms too. So there is one definition of each, and
+the compiled engine cannot drift from it; ``tests/test_compiled.py`` checks the loops, compiled, against the same
 functions interpreted, and the golden tests pin the outcomes. The arithmetic is IEEE double precision in the same
 order as numpy's (no fast-math), so the results are bit for bit those of the numpy expressions.
 
