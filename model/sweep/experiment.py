@@ -42,7 +42,10 @@ PER_REPLICATION = "per_replication"
 MAX_POINTS = 50_000_000  # points of a sweep (scenarios x design points)
 MAX_SAMPLED_POINTS = 1_000_000  # a Latin hypercube holds its sample matrix in memory (8 bytes per factor and point)
 MAX_CHUNK_POINTS = 100_000
-CHUNK_RUNS = 50_000  # default chunk: about this many runs (points x replications), at most 1,000 points
+#: Default chunk: about this many runs (points x replications), at most 1,000 points. A chunk's points of one case
+#: run side by side in a few vectorised passes (one per ``rounds`` value and coding of the case), so larger
+#: chunks mean larger passes; a chunk's results are about 25 MB at this size.
+CHUNK_RUNS = 200_000
 SCENARIO_SETS = ("historical", "all")
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
