@@ -58,8 +58,20 @@ class PointGenerators(np.random.Generator):
         size = (size,) if np.ndim(size) == 0 else tuple(size)
         if size[0] != self.total:
             raise ValueError(f"PointGenerators: a draw over {size[0]} rows, not the {self.total} of the points")
-        return np.concatenate([getattr(g, method)(*(self._at(a, i) for a in args), size=(n, *size[1:]), **kwargs)
-                               for i, (g, n) in enumerate(zip(self.generators, self.rows, strict=True))])
+        rest = size[1:]
+        arrays = [k for k, a in enumerate(args) if np.ndim(a) != 0]
+        if not arrays:  # every point the same arguments
+            return np.concatenate([getattr(g, method)(*args, size=(n, *rest), **kwargs)
+                                   for g, n in zip(self.generators, self.rows, strict=True)])
+        # each array argument's value at every point's first row (what _at gives), read at once
+        at = {k: np.asarray(args[k]).reshape(self.total, -1)[self.starts, 0].tolist() for k in arrays}
+        point_args = list(args)
+        parts = []
+        for i, (g, n) in enumerate(zip(self.generators, self.rows, strict=True)):
+            for k in arrays:
+                point_args[k] = at[k][i]
+            parts.append(getattr(g, method)(*point_args, size=(n, *rest), **kwargs))
+        return np.concatenate(parts)
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
         return self._draw("integers", size, low, high, dtype=dtype, endpoint=endpoint)

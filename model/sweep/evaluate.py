@@ -29,7 +29,7 @@ from ..rules import get_rule
 from ..scenario import Case, with_facts
 from ..seeds import derive_seed
 from ..simulate import simulate, simulate_points
-from ..statistics import STATISTICS, compute_many
+from ..statistics import STATISTICS, sweep_columns
 from .design import BASELINE
 from .experiment import Experiment
 from .types import Factor
@@ -176,21 +176,26 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
     schema = ctx.schema()
     rows, groups = _prepare(ctx, points)
     reps: dict[int, Any] = {}
+    figures: dict[str, list[Any]] = {}  # figure column -> a value per row of the chunk (None until set)
     for case, rule, jobs in groups.values():
-        done = []
+        done, results = [], []
         for job, res in zip(jobs, _evaluate(case, rule, ctx.replications, jobs, ctx.posterior), strict=True):
             row = rows[job.position]
             if isinstance(res, Exception):  # a point that raises is recorded and the sweep goes on
                 row["error"] = _message(res)
                 continue
             row["rule"] = res.rule
-            done.append((row, res))
+            done.append(job.position)
+            results.append(res)
             if ctx.per_replication:
                 reps[job.position] = _replication_table(ctx, job.index, res)
-        for (row, _), figures in zip(done, _figures_many(ctx, [res for _, res in done]), strict=True):
-            row.update(figures)
+        for name, values in sweep_columns(ctx.figures, results).items():
+            column = figures.setdefault(name, [None] * len(rows))
+            for position, value in zip(done, values, strict=True):
+                column[position] = value
     failures = [(row["point"], row["error"]) for row in rows if row.get("error") is not None]
-    table = pa.table({name: pa.array([row.get(name) for row in rows], type=schema.field(name).type, from_pandas=True)
+    table = pa.table({name: pa.array(figures[name] if name in figures else [row.get(name) for row in rows],
+                                     type=schema.field(name).type, from_pandas=True)
                       for name in schema.names}, schema=schema)
     rep_table = None
     if ctx.per_replication:
@@ -336,17 +341,6 @@ def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job], poster
             except Exception as exc:
                 out.append(exc)
         return out
-
-
-def _figures_many(ctx: SweepContext, results: list[Any]) -> list[dict[str, Any]]:
-    """The recorded statistics of many points' results (a group of a pass), the same as :func:`_figures` of each:
-    each statistic over the points at once where it can be (``statistics.compute_many``)."""
-    out: list[dict[str, Any]] = [{} for _ in results]
-    for name in ctx.figures:
-        stat = STATISTICS[name]
-        for row, value in zip(out, compute_many(name, results), strict=True):
-            row.update(stat.row(value))
-    return out
 
 
 def _replication_table(ctx: SweepContext, index: int, res: Any) -> Any:
