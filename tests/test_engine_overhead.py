@@ -127,3 +127,17 @@ def test_the_manifest_lists_a_factors_levels_unless_they_are_many_steps(tmp_path
     assert "levels" not in many and many["level_count"] == 10_000
     assert many["distribution"] == {"name": "uniform", "low": 0.0, "high": 1.0}
     assert exp.design_points == 5 + 10_000 + 2
+
+
+def test_derived_seeds_are_those_of_seed_sequence():
+    import random
+
+    from model.seeds import derive_seed, reduce_seed
+
+    rnd = random.Random(3)
+    for _ in range(3000):
+        seed = rnd.choice([0, 1, rnd.getrandbits(31), rnd.getrandbits(63), rnd.getrandbits(100), rnd.getrandbits(128)])
+        key = tuple(rnd.choice([0, 1, rnd.getrandbits(12), rnd.getrandbits(32), rnd.getrandbits(45)])
+                    for _ in range(rnd.randint(1, 3)))
+        assert derive_seed(seed, *key) == reduce_seed(np.random.SeedSequence(seed, spawn_key=key)), (seed, key)
+    assert derive_seed(5) == reduce_seed(np.random.SeedSequence(5))  # no spawn key: SeedSequence itself
