@@ -374,7 +374,7 @@ DEFAULT_SWEEP_STATISTICS: tuple[str, ...] = tuple(name for name, s in STATISTICS
 def sweep_figures(figures: Sequence[str], posterior: Any, cases: Sequence[Any]) -> tuple[str, ...]:
     """The statistics a sweep records: those asked for, and, when its points are uncertain (a ``posterior``, or one
     of the ``cases`` with alternative codings), the intervals of the outcome probabilities and of P(approved) after
-    them when it records those (columns ``p_<rung>_lo``, ``p_<rung>_hi``, ``p_approved_lo``, ``p_approved_hi``).""" 
+    them when it records those (columns ``p_<rung>_lo``, ``p_<rung>_hi``, ``p_approved_lo``, ``p_approved_hi``)."""
     figures = tuple(figures)
     uncertain = posterior is not None or any(c.alternatives for c in cases)
     if not uncertain:

@@ -139,7 +139,8 @@ def RoundInfo(model: ExplorerModel):
 @solara.component
 def Summary(model: ExplorerModel, pending: bool):
     """The case and the headline numbers, or the message of a bad value."""
-    with solara.Column(classes=["csto-summary"], gap="2px", style={"padding": "4px 8px"}):
+    # The run's serial number as a class: a browser test waits for a new run to replace the old (csto-run-N).
+    with solara.Column(classes=["csto-summary", f"csto-run-{model.serial}"], gap="2px", style={"padding": "4px 8px"}):
         if pending:
             _line("Fields changed since this run: press RESET to run the council with them.",
                   classes=["csto-pending"], style="color:#8a5a00; font-weight:bold")

@@ -541,6 +541,17 @@ def _choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _reset(page) -> None:
+    """Press Reset and wait until the page shows the new run alone (while the page re-renders, the old run's
+    summary may for a moment stand beside the new one: each carries its run's class csto-run-N)."""
+    from playwright.sync_api import expect
+
+    run = re.search(r"csto-run-\d+", page.locator(".csto-summary").get_attribute("class")).group(0)
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator(f".csto-summary:not(.{run})")).to_have_count(1)
+    expect(page.locator(".csto-summary")).to_have_count(1)
+
+
 def _loaded(page, image) -> bytes:
     """A screenshot of the figure ``image`` (a locator of an img) once the browser has decoded it."""
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
@@ -551,10 +562,29 @@ def _expected_compare(model: ExplorerModel) -> list[str]:
     """The cells of the Compare tab's table, row by row, as the page must show them for ``model``'s numbers."""
     from model.explorer.explorer import format_difference
 
-    cells = ["outcome", "baseline", "what-if", "difference"]
+    cells = ["outcome", "baseline", "baseline interval", "what-if", "what-if interval", "difference"]
     for r in model.outcome_rows():
-        cells += [r["outcome"], f"{r['baseline']:.3f}", f"{r['what-if']:.3f}", format_difference(r["difference"])]
+        cells += [r["outcome"], f"{r['baseline']:.3f}", "{:.3f} to {:.3f}".format(*r["baseline interval"]),
+                  f"{r['what-if']:.3f}", "{:.3f} to {:.3f}".format(*r["what-if interval"]),
+                  format_difference(r["difference"])]
     return cells
+
+
+def _expected_outcomes(model: ExplorerModel) -> list[str]:
+    """The cells of the Outcomes tab's table: the what-if's probabilities with their 90% intervals."""
+    cells = ["outcome", "probability", "90% interval"]
+    for level in LEVELS:
+        cells += [level, f"{model.result.outcome_probabilities[level]:.3f}",
+                  "{:.3f} to {:.3f}".format(*model.intervals["what-if"][level])]
+    return cells
+
+
+def _expected_approval(view) -> tuple[list[str], list[str]]:
+    """The approval map's placement lines and its table's cells, as the page must show them for ``view``."""
+    from model.explorer.app import approval_rows, placement_text
+
+    header, rows = approval_rows(view)
+    return [placement_text(view, m) for m in view.data.marks], header + [c for row in rows for c in row]
 
 
 def test_the_page_in_chromium(tmp_path):
@@ -582,6 +612,14 @@ def test_the_page_in_chromium(tmp_path):
                 expect(page.locator(".csto-title")).to_have_text(opening.base_case.title)
                 expect(page.locator(".csto-observed")).to_contain_text(f"Observed outcome: {opening.baseline.observed}")
                 expect(page.locator(".csto-modal")).to_contain_text(f"modal outcome: {opening.result.modal_outcome}")
+                # Intervals: over the shipped posterior and the codings by default, as csto-sim run.
+                expect(page.locator(".csto-interval-note")).to_contain_text(
+                    "Parameters drawn from the shipped posterior (200 sets) for every replication")
+                expect(page.locator(".csto-interval-note")).to_contain_text("90% interval over the posterior and codings")
+                expect(page.locator(".csto-p-deployment-interval")).to_have_text(
+                    "[{:.3f}-{:.3f}]".format(*opening.intervals["what-if"]["deployment"]))
+                expect(page.locator(".csto-outcome-table th, .csto-outcome-table td")).to_have_text(
+                    _expected_outcomes(opening))
 
                 # Named tabs, each with its content.
                 tabs = {"Outcomes": ".csto-outcome-figure img", "Deliberation": ".csto-trace img",
@@ -624,7 +662,7 @@ def test_the_page_in_chromium(tmp_path):
                 # Another case: a change waits for Reset, then runs.
                 _choose(page, "case", "kazakhstan-2022")
                 expect(page.locator(".csto-pending")).to_be_visible()
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(page.locator(".csto-title")).to_have_text("Kazakhstan, January 2022")
                 expect(page.locator(".csto-pending")).to_have_count(0)
                 as_coded = _p_deployment(page)
@@ -643,21 +681,39 @@ def test_the_page_in_chromium(tmp_path):
                 deaths.fill("50 to 120")
                 deaths.press("Enter")
                 expect(page.locator(".csto-fact-error")).to_have_count(0)
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(shown).not_to_have_text(f"P(deployment) = {as_coded:.3f}")
                 framed = ExplorerModel(case="kazakhstan-2022", rule=opening.result.rule,
                                        facts={"request.framing": "internal", "threat.deaths": (50.0, 120.0)})
                 expect(shown).to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
-                expect(page.locator(".csto-p-baseline")).to_have_text(f"baseline {as_coded:.3f}")
+                expect(page.locator(".csto-p-baseline")).to_have_text(
+                    f"baseline {as_coded:.3f} " + "[{:.3f}-{:.3f}]".format(*framed.intervals["baseline"]["deployment"]))
                 page.get_by_role("tab", name="Compare").click()
                 expect(page.locator(".csto-whatif")).to_contain_text(
                     "request.framing = internal (coded: external); threat.deaths = 50 to 120 (coded: 20 to 230)")
                 expect(page.locator(".csto-compare th, .csto-compare td")).to_have_text(_expected_compare(framed))
                 _loaded(page, page.locator(".csto-compare-figure img"))
-                page.screenshot(path=str(shot))  # the page as docs/explorer.png shows it
+                page.evaluate("() => { window.scrollTo(0, 0); "
+                              "document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }")
+                page.screenshot(path=str(shot))  # the page as docs/explorer.png shows it, from its top
                 if target := os.environ.get("CSTO_SIM_SCREENSHOT"):
                     Path(target).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(shot, target)
+
+                # The approval map of the what-if, computed when the tab opens: the case and the what-if placed on
+                # it, and its numbers, those of the library's map for the same settings.
+                page.get_by_role("tab", name="Approval map").click()
+                expect(page.locator(".csto-approval-computing")).to_be_visible()
+                view = framed.approval_map()
+                placed, cells = _expected_approval(view)
+                assert [m.case_id for m in view.data.marks] == ["kazakhstan-2022-explorer", "kazakhstan-2022"]
+                _loaded(page, page.locator(".csto-approval-figure img").first)
+                expect(page.locator(".csto-approval-computing")).to_have_count(0)
+                expect(page.locator(".csto-approval-case")).to_have_text(placed)
+                expect(page.locator(".csto-approval-case").first).to_contain_text(
+                    "A (kazakhstan-2022-explorer): strategic value ")
+                expect(page.locator(".csto-approval-table th, .csto-approval-table td")).to_have_text(cells)
+                page.screenshot(path=str(tmp_path / "approval-map.png"))
 
                 # Download the what-if as a case file: it loads and runs, and gives the page's numbers.
                 page.get_by_role("tab", name="Facts").click()
@@ -669,7 +725,8 @@ def test_the_page_in_chromium(tmp_path):
                 loaded = load_scenario(case_file)
                 assert loaded.kind == "what-if" and loaded.facts["request.framing"].value == "internal"
                 assert (loaded.facts["threat.deaths"].low, loaded.facts["threat.deaths"].high) == (50, 120)
-                again = simulate(loaded, framed.result.replications, framed.result.seed, rule=framed.result.rule)
+                again = run_with(loaded, framed.result.replications, framed.result.seed, load_posterior("shipped"),
+                                 rule=framed.result.rule)
                 assert again.outcome_probabilities == framed.result.outcome_probabilities
 
                 # Back to the facts as coded; take Russia's pull away with the slider (its label shows the value).
@@ -681,7 +738,7 @@ def test_the_page_in_chromium(tmp_path):
                 expect(slider).to_have_attribute("aria-valuenow", "0")
                 page.locator("body").click(position={"x": 900, "y": 10})  # the slider loses focus: the label stays
                 expect(page.get_by_text("influence (the lead state's pull) = 0", exact=True)).to_be_visible()
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(shown).not_to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
                 after = _p_deployment(page)
                 assert after < as_coded - 0.2, (as_coded, after)
@@ -696,12 +753,25 @@ def test_the_page_in_chromium(tmp_path):
                 settings = page.get_by_label(SETTINGS_HELP)
                 settings.fill("noise=abc")
                 settings.press("Enter")
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(page.locator(".csto-error")).to_contain_text("noise: expected a number, got 'abc'")
                 settings.fill("")
                 settings.press("Enter")
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(shown).to_have_text(f"P(deployment) = {after:.3f}")
+
+                # Point parameters instead of the posterior: the library's numbers, the intervals Monte Carlo only.
+                _choose(page, "parameters", PARAMETER_CHOICES["none"])
+                _reset(page)
+                point = ExplorerModel(case="kazakhstan-2022", rule=opening.result.rule, influence=0.0, posterior="none")
+                note = page.locator(".csto-interval-note")
+                expect(note.filter(has_text="Point parameters (no posterior): the defaults and the page's. 90% "
+                                            "interval: Monte Carlo only")).to_be_visible()
+                expect(note).to_have_count(1)
+                expect(shown).to_have_text(f"P(deployment) = {point.p_deployment:.3f}")
+                page.get_by_role("tab", name="Outcomes").click()
+                expect(page.locator(".csto-outcome-table th, .csto-outcome-table td")).to_have_text(
+                    _expected_outcomes(point))
             finally:
                 browser.close()
         code = server.interrupt()
