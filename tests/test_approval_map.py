@@ -283,6 +283,13 @@ def test_a_tiny_experiment_end_to_end(tmp_path, capsys):
     assert marks["kazakhstan-2022"].x == pytest.approx(coded_strategic_value(kz))
     assert marks["kazakhstan-2022"].row == "internal_framed_external"
     assert marks["kazakhstan-2022"].observed == "deployment"
+    # nothing of the figure (its long caption, the legal situations, the legend) is cut off at a paper's width
+    from model.plots.approval import approval_map_figure, caption_note
+    from model.plots.style import clipped
+
+    fig = approval_map_figure(data, "When does the CSTO approve the measure requested? P(approved)",
+                              "a subtitle as long as the gallery's: " + caption_note(data) * 3)
+    assert clipped(fig) == []
     assert marks["kyrgyzstan-2010-06"].observed == "assistance" and marks["kyrgyzstan-2010-06"].row == "internal"
     assert marks["hypothetical-request"].kind == "what-if" and marks["hypothetical-request"].x == 0.5
     assert not data.band  # no posterior, no interval columns

@@ -281,7 +281,7 @@ def test_a_sweep_folder_is_drawn_without_its_case_files(tmp_path, capsys, moved_
     sweep = plot_data.load(out)
     assert sweep.observed_outcome("kazakhstan-2022") == "deployment"
     assert sweep.coded("kazakhstan-2022", "threat.deaths") == central
-    assert len(draw_sweep(sweep, tmp_path / "figs", ["rules", "oat"])) == 2
+    assert len(draw_sweep(sweep, tmp_path / "figs", ["rules", "curves"])) == 2
 
 
 # --------------------------------------------------------------------------------------------------

@@ -40,20 +40,22 @@ def test_each_stacked_bar_sums_to_one_and_shows_the_computed_probabilities(repla
         assert {lvl: w for lvl, _, w in segments} == pytest.approx(p)
 
 
-def test_the_observed_marker_sits_on_the_observed_level(replay_runs):
+def test_the_observed_rung_is_outlined_not_marked_mid_bar(replay_runs):
     probs = [r.outcome_probabilities for r in replay_runs]
     observed = [r.observed for r in replay_runs]
     fig = F.outcome_bars([r.case.id for r in replay_runs], probs, observed, "t", "s")
     ax = fig.axes[0]
     rows = bars_by_row(ax)
-    markers = [line for line in ax.lines if line.get_gid() == "observed"]
-    assert len(markers) == 3
-    for line in markers:
-        x, y = line.get_xdata()[0], line.get_ydata()[0]
-        segments = rows[round(y, 6)]
-        level = next(lvl for lvl, left, w in segments if left <= x <= left + w and w > 0)
-        row = sorted(rows, reverse=True).index(round(y, 6))
-        assert level == observed[row]
+    outlines = [p for p in ax.patches if p.get_gid() == "observed"]
+    assert len(outlines) == 3 and not [line for line in ax.lines if line.get_gid() == "observed"]
+    for rect in outlines:
+        y = round(rect.get_y() + rect.get_height() / 2, 6)
+        row = sorted(rows, reverse=True).index(y)
+        level, left, width = next(seg for seg in rows[y] if seg[0] == observed[row])
+        assert rect.get_x() == pytest.approx(min(left, 1 - max(width, 0.006)))
+        assert rect.get_width() == pytest.approx(max(width, 0.006))
+        assert rect.get_facecolor()[3] == 0  # an outline: the segment's colour shows through
+    assert "observed rung (outlined)" in [t.get_text() for t in fig.legends[0].get_texts()]
 
 
 def test_probability_grid_is_the_mean_per_cell():
@@ -79,7 +81,7 @@ def test_wilson_interval_against_hand_computed_values():
 def test_same_data_same_bytes(tmp_path, replay_runs, fmt):
     def draw(name):
         r = replay_runs[0]
-        fig = F.objections_by_member(r.members, r.objection_rate, r.dominant_reason, "t", "s")
+        fig = F.objections_by_member(r.members, r.objection_rate, r.dominant_reason, "t", "s")  # any labels
         return save(fig, tmp_path / name, fmt).read_bytes()
 
     assert draw("a") == draw("b")
@@ -140,7 +142,7 @@ def sweep_folder(tmp_path_factory):
 def test_plot_draws_every_supported_figure_of_a_sweep(sweep_folder, tmp_path, capsys):
     assert main(["plot", str(sweep_folder), "--out", str(tmp_path / "figs")]) == 0
     # no approval map: it needs the strategic value varied and P(approved) recorded (test_approval_map.py)
-    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["oat.png", "outcomes.png"]
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["curves.png", "outcomes.png"]
 
 
 def test_plot_a_run_folder_in_every_format(tmp_path, capsys):
@@ -156,7 +158,7 @@ def test_run_and_replay_draw_their_own_figures(tmp_path, capsys):
     assert (tmp_path / "run" / "trace.png").is_file()
     assert main(["replay", "-n", "200", "--plot", str(tmp_path / "replay")]) == 0
     image = mpimg.imread(tmp_path / "replay" / "replay-outcomes.png")
-    assert image.shape[1] == 1200
+    assert image.shape[1] == 1050  # 7 in at 150 dpi: a paper's text width
 
 
 def _corrupt_summary(folder):

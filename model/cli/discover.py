@@ -35,6 +35,9 @@ def cli_parse(subparsers: Any) -> None:
     p.add_argument("--no-paste", action="store_true", help="do not paste after peeling")
     options.add_out(p, "output folder (default: RESULTS/discover)")
     options.add_format(p)
+    p.add_argument("--plot", type=Path, default=None, metavar="DIR",
+                   help="also draw the boxes on a scatter of the two factors they restrict into DIR "
+                        "(prim-boxes; 'csto-sim plot' on the output folder draws the same)")
     options.add_json(p, "print the boxes as one JSON object")
     options.bind(p, cli_action)
 
@@ -42,6 +45,15 @@ def cli_parse(subparsers: Any) -> None:
 def cli_action(args: argparse.Namespace) -> int:
     from ..analysis.discover import discover, format_discover
 
+    if args.plot is not None:
+        from ..plots.draw import check_figure_dir
+
+        check_figure_dir(args.plot)
     report, written = discover(args.results, args.outcome, args.threshold, args.below, args.scenario, args.alpha,
                                args.min_density, args.max_boxes, not args.no_paste, args.out, args.format)
+    if args.plot is not None and report["boxes"]:
+        from ..plots import data as plot_data
+        from ..plots.draw import draw_prim_boxes
+
+        written = [*written, draw_prim_boxes(report, plot_data.load(args.results), args.plot, args.format)]
     return show(report, args.json, lambda: format_discover(report), written)

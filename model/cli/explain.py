@@ -4,6 +4,7 @@ the case's outcome."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ..ladder import LEVELS
@@ -23,6 +24,9 @@ def cli_parse(subparsers: Any) -> None:
     p.add_argument("--top", type=options.whole(1, 1000), default=8, help="changes printed (default 8)")
     p.add_argument("--no-search", action="store_true", help="skip the counterfactual search")
     options.add_posterior(p, default_on=True)
+    p.add_argument("--plot", type=Path, default=None, metavar="DIR",
+                   help="also write the report (explain.json) and the waterfall of mechanism contributions into DIR")
+    options.add_format(p, "figure format for --plot (default png)")
     options.bind(p, cli_action)
 
 
@@ -31,9 +35,17 @@ def cli_action(args: argparse.Namespace) -> int:
     from ..calibrate.posterior import format_posterior, load_posterior
     from ..scenario import load_scenario
 
+    if args.plot is not None:
+        from ..plots.draw import check_figure_dir
+
+        check_figure_dir(args.plot)
     params = options.parameters(args)
     case = load_scenario(args.scenario)
     post = load_posterior(args.posterior)
     rep = explain(case, args.replications, args.seed, args.rule, params, args.target, search=not args.no_search,
                   posterior=post)
+    if args.plot is not None:
+        from ..plots.draw import write_explain
+
+        write_explain(rep, args.plot, args.format)
     return show(rep, args.json, lambda: f"{format_explain(rep, args.top)}\n\n{format_posterior(rep.get('posterior'))}")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..statistics import COLUMN_LABELS as OUTPUTS
-from .style import CATEGORY_COLOURS, new_figure
+from .style import CATEGORY_COLOURS, fit, heading, new_figure
 
 
 def sensitivity_bars(report: dict[str, Any]):
@@ -59,17 +59,29 @@ def sensitivity_bars(report: dict[str, Any]):
                 ax.plot(sig, y + offset, marker="D", linestyle="none", color="black", markersize=3.5,
                         gid=f"morris-sigma-{k}")
             ax.plot([], [], marker="D", linestyle="none", color="black", markersize=3.5, label="sigma")
-            ax.set_xlabel("elementary effect per whole range")
+            ax.set_xlabel("elementary effect\n(per whole range of the factor)", fontsize=8)
         ax.set_yticks(y, factors, fontsize=8)
-        ax.legend(frameon=False, fontsize=7, loc="best")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
+    handles = _legend_below(fig, axes)
     what = "Sobol' indices (95% CI)" if report["method"] == "sobol" else "Morris mu* (95% CI) and sigma"
     cases = report["cases"][0]["scenario"] if len(report["cases"]) == 1 else f"{len(report['cases'])} cases"
-    fig.suptitle(f"{what}: {report['experiment']['name']} ({cases})\n{report['points']:,} points x "
-                 f"{report['replications']:,} replications, seed {report['seed']}", x=0.02, ha="left", fontsize=11)
-    fig.tight_layout()
+    heading(fig, f"{what}: {report['experiment']['name']} ({cases})",
+            f"{report['points']:,} points x {report['replications']:,} replications, seed {report['seed']}")
+    rows = -(-len(handles) // 4)
+    fit(fig, (0.15 + 0.2 * rows))
     return fig
+
+
+def _legend_below(fig: Any, axes: Any) -> dict[str, Any]:
+    """One legend under the panels, never over the bars: every label of every panel, once."""
+    handles: dict[str, Any] = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), ncols=min(4, max(1, len(handles))), loc="lower center",
+               frameon=False, fontsize=7)
+    return handles
 
 
 def peeling_tradeoff(trajectories: list[list[dict[str, Any]]], selected: list[int], final: list[tuple[float, float]],
@@ -100,6 +112,86 @@ def peeling_tradeoff(trajectories: list[list[dict[str, Any]]], selected: list[in
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("coverage (share of the events in the box)")
     ax.set_ylabel("density (share of the box's points with the event)")
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
-    fig.tight_layout()
+    heading(fig, title, subtitle)
+    fit(fig)
+    return fig
+
+
+def _box_dims(report: dict[str, Any]) -> list[str]:
+    """The two numeric factors the boxes restrict first (box 1's, then the later boxes', then the other
+    numeric factors in the sweep's order)."""
+    numeric = list(report["dimensions"]["numeric"])
+    restricted = [d for b in report["boxes"] for d in b["restricted"] if d in numeric]
+    return list(dict.fromkeys(restricted + numeric))[:2]
+
+
+def prim_points(report: dict[str, Any], sweep: Any) -> dict[str, Any]:
+    """The sweep's points PRIM ran on (same filter: points that ran, of ``report['scenario']`` if given, with
+    a value of the outcome and of the factors), on the two factors the boxes restrict, and whether each has
+    the event."""
+    from .data import usable
+
+    dims = _box_dims(report)
+    if len(dims) < 2:
+        from ..errors import InputError
+
+        raise InputError(str(sweep.folder), "design.factors", "PRIM boxes are drawn over two numeric factors",
+                         "a sweep varying at least two numeric factors")
+    y = sweep.column(report["outcome"])
+    keep = usable(sweep) & ~np.isnan(y)
+    if report.get("scenario"):
+        keep &= sweep.column("scenario") == report["scenario"]
+    cols = {d: sweep.column(d) for d in report["dimensions"]["numeric"]}
+    for v in cols.values():
+        keep &= ~np.isnan(v)
+    event = y[keep] < report["threshold"] if report["below"] else y[keep] >= report["threshold"]
+    return {"x_name": dims[0], "y_name": dims[1], "x": cols[dims[0]][keep], "y": cols[dims[1]][keep], "event": event}
+
+
+def box_rectangle(box: dict[str, Any], points: dict[str, Any]) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a box's limits on the two drawn factors (an unrestricted side: the points' range).
+    On a grid (a factor with at most 50 distinct values) the rectangle reaches half a grid step beyond the
+    outermost values inside, so that it encloses the points on its edges (a box restricted to one value
+    still shows)."""
+    out = []
+    for axis in ("x", "y"):
+        values = np.unique(points[axis])
+        limit = box["limits"].get(points[f"{axis}_name"])
+        inside = values[(values >= limit[0]) & (values <= limit[1])] if limit else values
+        inside = inside if inside.size else values
+        pad = float(np.min(np.diff(values))) / 2 if 1 < values.size <= 50 else 0.0
+        out.append((float(inside.min()) - pad, float(inside.max()) + pad))
+    (x0, x1), (y0, y1) = out
+    return x0, y0, x1, y1
+
+
+def prim_boxes(points: dict[str, Any], boxes: list[dict[str, Any]], title: str, subtitle: str):
+    """The points (with the event: orange; without: grey) over the two factors, each box's limits on them
+    drawn as a numbered rectangle with its coverage and density; restrictions on other factors named."""
+    from matplotlib.patches import Rectangle
+
+    fig, ax = new_figure(height=5.0)
+    ev = points["event"]
+    size = 5 if len(ev) > 500 else 14
+    ax.scatter(points["x"][~ev], points["y"][~ev], s=size, color="#BBBBBB", linewidths=0, label="no event",
+               gid="no-event")
+    ax.scatter(points["x"][ev], points["y"][ev], s=size, color="#E69F00", linewidths=0, label="event (drawn on top)",
+               gid="event")
+    notes = []
+    for k, box in enumerate(boxes):
+        x0, y0, x1, y1 = box_rectangle(box, points)
+        colour = CATEGORY_COLOURS[(k * 2) % len(CATEGORY_COLOURS)]
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="none", edgecolor=colour, linewidth=2,
+                               gid=f"box-{k + 1}", label=f"box {k + 1}: coverage {box['coverage']:.2f}, "
+                                                          f"density {box['density']:.2f}"))
+        ax.annotate(f"{k + 1}", (x0, y1), xytext=(3, -11), textcoords="offset points", color=colour, fontsize=10,
+                    fontweight="bold")
+        others = [d for d in box["restricted"] if d not in (points["x_name"], points["y_name"])]
+        if others:
+            notes.append(f"box {k + 1} also restricts {', '.join(others)}")
+    ax.set_xlabel(points["x_name"])
+    ax.set_ylabel(points["y_name"])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7, markerscale=2)
+    heading(fig, title, subtitle + ("; " + "; ".join(notes) if notes else ""))
+    fit(fig)
     return fig

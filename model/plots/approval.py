@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import InputError
 from ..ladder import LEVELS
 from .data import SweepData
-from .style import LEVEL_COLOURS, new_figure
+from .style import LEVEL_COLOURS, new_figure, wrap
 
 #: The column plotted (the ``approval`` statistic) and the probability the boundary is drawn at.
 QUANTITY = "p_approved"
@@ -402,12 +402,13 @@ def approval_map_figure(data: ApprovalMap, title: str, subtitle: str):
     whatifs = [m for m in data.marks if m.kind != "historical"]
     if whatifs:
         notes.append("What-ifs: " + "; ".join(f"{m.label} {short_label(m.case_id)}" for m in whatifs) + ".")
-    lines = [title, *(line for n in notes for line in textwrap.wrap(n, 125))]
+    width = fig.get_size_inches()[0] - 0.3
+    lines = [title, *(line for n in notes for line in wrap(n, width, 8.5).split("\n"))]
     fig.suptitle("\n".join(lines), x=0.01, ha="left", fontsize=8.5)
     _legend(fig, data, mesh)
     height = fig.get_size_inches()[1]
     top = 1 - (0.5 + 0.16 * len(lines)) / height
-    fig.subplots_adjust(left=0.17, right=0.98, top=top, bottom=1.35 / height, wspace=0.08, hspace=0.35)
+    fig.subplots_adjust(left=0.22, right=0.98, top=top, bottom=1.35 / height, wspace=0.08, hspace=0.35)
     return fig
 
 
@@ -444,10 +445,10 @@ def _legend(fig: Any, data: ApprovalMap, mesh: Any) -> None:
     if data.band:
         handles.append(Patch(facecolor="none", edgecolor="#0072B2", hatch="////",
                              label="90% interval over the posterior holds 0.5"))
-    fig.legend(handles=handles, loc="lower left", ncols=3, fontsize=6.5, frameon=False, bbox_to_anchor=(0.0, 0.0))
+    fig.legend(handles=handles, loc="lower left", ncols=2, fontsize=6.5, frameon=False, bbox_to_anchor=(0.0, 0.0))
     if mesh is not None:
         height = fig.get_size_inches()[1]
-        cax = fig.add_axes((0.72, 0.42 / height, 0.25, 0.12 / height))
+        cax = fig.add_axes((0.70, 0.42 / height, 0.27, 0.12 / height))
         bar = fig.colorbar(mesh, cax=cax, orientation="horizontal")
         bar.ax.set_title("P(approved): the measure requested or more", fontsize=6.5)
         bar.ax.tick_params(labelsize=6)

@@ -6,13 +6,16 @@ what was computed. Saving is ``style.save``.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from ..ladder import LEVELS, MEASURES
-from .style import CATEGORY_COLOURS, LEVEL_COLOURS, caption, new_figure
+from . import MIN_DEPLOYED_REPLICATIONS
+from .style import CATEGORY_COLOURS, LEVEL_COLOURS, caption, fit, heading, new_figure
 
 MEASURE_NAMES = MEASURES
 
@@ -29,9 +32,9 @@ def wilson_interval(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> tu
 
 def outcome_bars(labels: Sequence[str], probabilities: Sequence[Mapping[str, float]],
                  observed: Sequence[str | None], title: str, subtitle: str):
-    """Stacked bars of the four ladder levels per case, with the observed outcome marked (a black
-    diamond in the middle of the observed level's segment)."""
-    fig, ax = new_figure(height=max(3.0, 1.0 + 0.55 * len(labels)))
+    """Stacked bars of the ladder's rungs per case, the observed rung's segment outlined in black (a
+    segment the model gives no weight is outlined at its place, as a thin box)."""
+    fig, ax = new_figure(height=max(3.0, 1.6 + 0.42 * len(labels)))
     y = np.arange(len(labels))[::-1]
     left = np.zeros(len(labels))
     for level in LEVELS:
@@ -40,20 +43,31 @@ def outcome_bars(labels: Sequence[str], probabilities: Sequence[Mapping[str, flo
                 height=0.7, gid=f"level-{level}")
         left += widths
     for yi, p, obs in zip(y, probabilities, observed, strict=True):
-        if obs is None:
-            continue
-        start = sum(p[lvl] for lvl in LEVELS[:LEVELS.index(obs)])
-        ax.plot([start + p[obs] / 2], [yi], marker="D", color="black", markersize=7, linestyle="none",
-                gid="observed")
-    ax.plot([], [], marker="D", color="black", linestyle="none", label="observed")
+        if obs is not None:
+            mark_observed(ax, p, obs, yi, 0.7)
+    ax.add_patch(Rectangle((0, 0), 0, 0, facecolor="none", edgecolor="black", linewidth=1.8,
+                           label="observed rung (outlined)"))
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability (share of replications)")
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
+    heading(fig, title, subtitle)
     handles, names = ax.get_legend_handles_labels()
-    fig.legend(handles, names, ncols=5, loc="lower center", frameon=False)
-    fig.tight_layout(rect=(0, 0.07 if len(labels) > 2 else 0.12, 1, 1))
+    fig.legend(handles, names, ncols=3, loc="lower center", frameon=False)
+    fit(fig, 0.65)
     return fig
+
+
+def mark_observed(ax: Any, probabilities: Mapping[str, float], observed: str, y: float, height: float,
+                  linewidth: float = 1.8) -> Rectangle:
+    """Outline the observed rung's segment of a stacked bar (at least 0.6% wide, so that a rung the model
+    gives no weight still shows where it would be)."""
+    start = sum(probabilities[lvl] for lvl in LEVELS[:LEVELS.index(observed)])
+    width = probabilities[observed]
+    shown = max(width, 0.006)
+    rect = Rectangle((min(start, 1 - shown), y - height / 2), shown, height, facecolor="none", edgecolor="black",
+                     linewidth=linewidth, gid="observed", zorder=3)
+    ax.add_patch(rect)
+    return rect
 
 
 def days_distribution(days: np.ndarray, title: str, subtitle: str, observed: tuple[float, float] | None = None):
@@ -70,60 +84,75 @@ def days_distribution(days: np.ndarray, title: str, subtitle: str, observed: tup
         for ax in (hist, ecdf):
             ax.axvspan(observed[0], max(observed[1], observed[0] + 0.02), color="black", alpha=0.15,
                        label="observed")
-        ecdf.legend(frameon=False, loc="lower right")
+        ecdf.legend(frameon=False, loc="lower right", title="observed: the sources' range", title_fontsize=8)
     hist.set_xlabel("days from request to decision")
     hist.set_ylabel("replications")
     ecdf.set_xlabel("days from request to decision")
     ecdf.set_ylabel("cumulative share")
     ecdf.set_ylim(0, 1.02)
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
-    fig.tight_layout()
+    heading(fig, title, subtitle)
+    fit(fig)
     return fig
 
 
 def troops_by_member(members: Sequence[str], troops: np.ndarray, title: str, subtitle: str,
-                     observed: Mapping[str, tuple[float, float]] | None = None):
+                     observed: Mapping[str, tuple[float, float]] | None = None, replications: int | None = None,
+                     minimum: int = MIN_DEPLOYED_REPLICATIONS):
     """Troops sent by each member over the replications that deployed (box plots), with the sources'
-    range where recorded."""
+    range where recorded. With fewer than ``minimum`` deploying replications the boxes are withheld (too
+    few to describe a distribution) and the figure says so; it always says how many deployed."""
     fig, ax = new_figure(height=3.8)
-    if troops.shape[0] == 0:
-        ax.text(0.5, 0.5, "no replication ended in a deployment", ha="center", transform=ax.transAxes)
-    else:
+    deployed = troops.shape[0]
+    shown = deployed >= minimum
+    if shown:
         ax.boxplot([troops[:, i] for i in range(len(members))], tick_labels=list(members), showfliers=False,
                    medianprops={"color": "black"}, patch_artist=True,
                    boxprops={"facecolor": LEVEL_COLOURS["deployment"], "alpha": 0.6})
-    for i, m in enumerate(members):
-        if observed and m in observed:
-            lo, hi = observed[m]
-            ax.plot([i + 1.3, i + 1.3], [lo, max(hi, lo + 1)], color="black", linewidth=3, solid_capstyle="butt",
-                    label="sources' range" if i == 0 or m == members[0] else None)
+    else:
+        ax.set_xticks(range(1, len(members) + 1), list(members))
+        ax.set_xlim(0.5, len(members) + 0.5)
+        why = "no replication ended in a deployment" if deployed == 0 else \
+            f"only {deployed:,} replication{'s' if deployed != 1 else ''} deployed"
+        ax.text(0.5, 0.5, f"{why}:\nper-member troops withheld (fewer than {minimum})", ha="center", va="center",
+                transform=ax.transAxes, gid="withheld")
     if observed:
+        for i, m in enumerate(members):
+            if m in observed:
+                lo, hi = observed[m]
+                ax.plot([i + 1.3, i + 1.3], [lo, max(hi, lo + 1)], color="black", linewidth=3, solid_capstyle="butt",
+                        gid=f"observed-{m}")
         ax.plot([], [], color="black", linewidth=3, label="sources' range")
-        handles, labels = ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles, strict=True))
-        ax.legend(unique.values(), unique.keys(), frameon=False)
+        ax.legend(frameon=False)
     ax.set_ylabel("troops")
-    ax.set_title(f"{title}\n{subtitle}", loc="left")
-    fig.tight_layout()
+    ax.set_xlabel("member")
+    of = f" of {replications:,}" if replications is not None else ""
+    heading(fig, title, f"{subtitle}; {deployed:,}{of} replications deployed "
+                        f"(troops shown from {minimum} deploying replications on)")
+    fit(fig)
     return fig
 
 
 def objections_by_member(members: Sequence[str], rates: Mapping[str, float], reasons: Mapping[str, str | None],
-                         title: str, subtitle: str):
-    """Share of replications in which each member objected to the measure requested, labelled with its
-    dominant reason."""
-    fig, ax = new_figure(height=max(2.8, 0.9 + 0.45 * len(members)))
+                         title: str, subtitle: str, reason_shares: Mapping[str, float] | None = None):
+    """Share of replications in which each member objected to the measure requested, each bar labelled
+    with the member's most frequent reason over the replications in which it objected (and, given
+    ``reason_shares``, the share of those replications that give it)."""
+    fig, ax = new_figure(height=max(2.8, 1.2 + 0.42 * len(members)))
     y = np.arange(len(members))[::-1]
     values = np.array([rates[m] for m in members])
     ax.barh(y, values, color=CATEGORY_COLOURS[0], height=0.6, gid="objection-rate")
     for yi, m, v in zip(y, members, values, strict=True):
-        ax.text(min(v, 1.0) + 0.01, yi, reasons.get(m) or "", va="center", fontsize=8)
+        reason = reasons.get(m) if v > 0 else None
+        share = (reason_shares or {}).get(m)
+        label = f"{reason} ({100 * share:.0f}% of its objections)" if reason and share is not None else (reason or "")
+        ax.text(min(v, 1.0) + 0.01, yi, label, va="center", fontsize=8, gid=f"reason-{m}")
     ax.set_yticks(y, list(members))
-    ax.set_xlim(0, 1.45)
+    ax.set_xlim(0, 1.6)
     ax.set_xticks(np.linspace(0, 1, 6))
-    ax.set_xlabel("objection rate (share of replications objecting to the measure requested)")
-    ax.set_title(f"{title}\n{subtitle}", loc="left")
-    fig.tight_layout()
+    ax.set_xlabel("objection rate (share of replications objecting to the measure requested);\n"
+                  "label: the most frequent reason for objecting")
+    heading(fig, title, subtitle)
+    fit(fig)
     return fig
 
 
@@ -145,51 +174,19 @@ def decision_trace(members: Sequence[str], rounds: Sequence[Mapping[str, Sequenc
     axes[0].set_ylabel("position (utility; < 0 opposes)")
     axes[-1].text(x[-1], -objection_threshold, " objects below", va="top", ha="right", fontsize=7, color="grey")
     axes[-1].legend(frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
-    fig.tight_layout()
-    return fig
-
-
-def oat_lines(panels: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]], replications: int, title: str,
-              subtitle: str, baselines: Mapping[str, float | None] | None = None):
-    """One-at-a-time sweeps: for each factor (a panel), the probability of each ladder level (or each
-    case's deployment) against the factor's value, with 95% Wilson intervals."""
-    names = list(panels)
-    ncols = min(3, len(names))
-    nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=2.7 * nrows + 1.2, squeeze=False, sharey=True)
-    for ax, factor in zip(axes.flat, names, strict=False):
-        for i, (label, (xs, p)) in enumerate(panels[factor].items()):
-            order = np.argsort(xs)
-            xs, p = np.asarray(xs, dtype=float)[order], np.asarray(p, dtype=float)[order]
-            lo, hi = wilson_interval(p * replications, np.full(p.shape, replications))
-            colour = LEVEL_COLOURS.get(label, CATEGORY_COLOURS[i % 10])
-            ax.plot(xs, p, color=colour, marker="o", markersize=3, label=label, gid=f"line-{factor}-{label}")
-            ax.fill_between(xs, lo, hi, color=colour, alpha=0.25, linewidth=0)
-        base = (baselines or {}).get(factor)
-        if base is not None:
-            ax.axvline(base, color="black", linestyle=":", linewidth=0.8, label="default")
-        ax.set_xlabel(factor)
-        ax.set_ylim(-0.02, 1.02)
-    for row in axes:
-        row[0].set_ylabel("probability (95% Wilson)")
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, ncols=min(5, len(labels)), loc="lower center", frameon=False, fontsize=8)
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
-    height = fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.6 / height))
+    heading(fig, title, subtitle)
+    fit(fig)
     return fig
 
 
 def rule_comparison(cases: Sequence[str], rules: Sequence[str], probabilities: Mapping[tuple[str, str], Mapping[str, float]],
                     observed: Mapping[str, str | None], title: str, subtitle: str):
     """The outcome distribution of each case under each decision rule: one panel per case, one stacked
-    bar per rule, the observed outcome marked."""
-    ncols = min(2, len(cases))
+    bar per rule, the observed rung's segment outlined."""
+    ncols = min(3, len(cases))
     nrows = int(np.ceil(len(cases) / ncols))
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=1.9 * nrows + 1.0, squeeze=False, sharex=True)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, height=(0.55 + 0.2 * len(rules)) * nrows + 1.6, squeeze=False,
+                           sharex=True, sharey=True)
     for ax, case in zip(axes.flat, cases, strict=False):
         y = np.arange(len(rules))[::-1]
         left = np.zeros(len(rules))
@@ -200,18 +197,25 @@ def rule_comparison(cases: Sequence[str], rules: Sequence[str], probabilities: M
         obs = observed.get(case)
         if obs is not None:
             for yi, r in zip(y, rules, strict=True):
-                p = probabilities[(case, r)]
-                start = sum(p[lvl] for lvl in LEVELS[:LEVELS.index(obs)])
-                ax.plot([start + p[obs] / 2], [yi], marker="D", color="black", markersize=4, linestyle="none")
+                mark_observed(ax, probabilities[(case, r)], obs, yi, 0.7, linewidth=1.2)
         ax.set_yticks(y, [r.replace("_", " ") for r in rules], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
         ax.set_xlim(0, 1)
-        ax.set_title(case, fontsize=9)
+        ax.set_title(textwrap.fill(case, 30), fontsize=7.5)
     for ax in list(axes.flat)[len(cases):]:
         ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("probability", fontsize=8)
+        ax.xaxis.set_tick_params(labelbottom=True)
+    for ax in axes[-2][len(cases) % ncols:] if len(cases) % ncols and nrows > 1 else []:
+        ax.set_xlabel("probability", fontsize=8)
+        ax.xaxis.set_tick_params(labelbottom=True)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, ncols=4, loc="lower center", frameon=False)
-    fig.suptitle(f"{title}\n{subtitle}", x=0.02, ha="left", fontsize=11)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    handles.append(Rectangle((0, 0), 0, 0, facecolor="none", edgecolor="black", linewidth=1.2))
+    labels.append("observed rung (outlined)")
+    fig.legend(handles, labels, ncols=3, loc="lower center", frameon=False)
+    heading(fig, title, subtitle)
+    fit(fig, 0.6)
     return fig
 
 

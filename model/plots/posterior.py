@@ -13,7 +13,16 @@ import numpy as np
 from .style import CATEGORY_COLOURS, DPI, RC, WIDTH, save
 
 BINS = 20
-PAIRS = 6
+PAIRS = 4
+PAIR_HEIGHT = 4.2  # inches: the pairwise panel
+ROW_HEIGHT = 0.95  # inches: a row of marginals
+
+
+def _default(name: str) -> float | None:
+    """The parameter's default (model/params.py), marked on its panels."""
+    from ..params import SPECS, Parameters
+
+    return float(getattr(Parameters(), name)) if name in SPECS else None
 
 
 def _wcorr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -33,23 +42,30 @@ def _marginals(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[st
         x = values[:, names.index(name)]
         ax.hist(x, bins=np.linspace(lo, hi, BINS + 1), weights=weights, color=colour, alpha=0.85)
         ax.axhline(1.0 / BINS, color=prior_colour, lw=1, ls="--")  # the uniform prior's height per bin
+        default = _default(name)
+        if default is not None:
+            ax.axvline(default, color="black", lw=1, ls=":", gid=f"default-{name}")
         ax.set_xlim(lo, hi)
         ax.set_yticks([])
         c = summary[name]["contraction"]
         ax.set_title(f"{name}\n(contraction {c:.2f})" if c is not None else name)
     for ax in axes[len(names):]:
         ax.axis("off")
-    sub.supxlabel("weighted posterior over each prior range (dashed: the uniform prior)", fontsize=7)
+    sub.supxlabel("weighted posterior over each prior range (grey dashed: the uniform prior; black dotted: the "
+                  "default in model/params.py)", fontsize=7)
 
 
 def _pair_cell(ax: Any, i: int, j: int, xi: np.ndarray, xj: np.ndarray, weights: np.ndarray, size: np.ndarray,
-               prior_i: tuple[float, float], prior_j: tuple[float, float]) -> None:
+               prior_i: tuple[float, float], prior_j: tuple[float, float], name_j: str = "") -> None:
     """The diagonal: a marginal; below it: the accepted draws; above it: their weighted correlation."""
     colour = CATEGORY_COLOURS[0]
     lo_j, hi_j = prior_j
     if i == j:
         ax.hist(xi, bins=np.linspace(lo_j, hi_j, BINS + 1), weights=weights, color=colour)
         ax.set_xlim(lo_j, hi_j)
+        default = _default(name_j)
+        if default is not None:
+            ax.axvline(default, color="black", lw=1, ls=":")
         ax.set_yticks([])
     elif i > j:
         ax.scatter(xj, xi, s=size, color=colour, alpha=0.5, linewidths=0)
@@ -70,8 +86,8 @@ def _pairs(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[str], 
            summary: Mapping[str, Mapping[str, Any]]) -> None:
     """The pairwise panel of the ``top`` parameters."""
     k = len(top)
-    sub.suptitle(f"Pairwise, the {k} most constrained parameters (largest contraction); "
-                 "lower: accepted draws (size ~ weight), upper: weighted correlation", fontsize=8)
+    sub.suptitle(f"Pairwise, the {k} most constrained parameters (largest contraction)\n"
+                 "lower: accepted draws (size ~ weight); upper: weighted correlation; dotted: the default", fontsize=8)
     pax = sub.subplots(k, k)
     size = 4 + 60 * weights / weights.max()
     for i, ni in enumerate(top):
@@ -79,7 +95,7 @@ def _pairs(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[str], 
         for j, nj in enumerate(top):
             ax = pax[i, j]
             _pair_cell(ax, i, j, xi, values[:, names.index(nj)], weights, size, summary[ni]["prior"],
-                       summary[nj]["prior"])
+                       summary[nj]["prior"], nj)
             if i == k - 1:
                 ax.set_xlabel(nj)
             elif i != j or i < k - 1:
@@ -101,7 +117,7 @@ def draw_posterior(values: np.ndarray, weights: np.ndarray, names: Sequence[str]
     nrows = -(-len(names) // ncols)
     top = sorted(names, key=lambda n: -(summary[n]["contraction"] or 0.0))[:PAIRS]
     k = len(top)
-    marg_h, pair_h = 1.35 * nrows + 0.9, (WIDTH if k > 1 else 0.0) + 0.6
+    marg_h, pair_h = ROW_HEIGHT * nrows + 0.9, (PAIR_HEIGHT if k > 1 else 0.0) + 0.4
     with plt.rc_context({**RC, "font.size": 7, "axes.titlesize": 7.5, "xtick.labelsize": 6, "ytick.labelsize": 6,
                          "axes.labelsize": 7}):
         fig = plt.figure(figsize=(WIDTH, marg_h + pair_h), dpi=DPI, layout="constrained")
