@@ -259,8 +259,10 @@ class ExplorerModel(mesa.Model):
 
     Any global parameter can be given by name (``influence=0.0``); ``settings`` is free text
     ``NAME=VALUE, ...`` applied after them; ``facts`` maps fact names to the values of the what-if
-    (``{"request.framing": "internal", "threat.deaths": (20.0, 230.0)}``). ``step()`` replays the what-if's
-    replication 0 round by round (Mesa's Step and Play buttons).
+    (``{"request.framing": "internal", "threat.deaths": (20.0, 230.0)}``); ``posterior`` is ``shipped`` (the
+    default: each replication's parameters drawn from the shipped posterior, those changed from the defaults
+    fixed on every set) or ``none`` (point parameters). ``step()`` replays the what-if's replication 0 round by
+    round (Mesa's Step and Play buttons).
     """
 
     def __init__(self, case: str = OPENING_CASE, rule: str | None = None, replications: int = DEFAULT_REPLICATIONS,
