@@ -315,18 +315,25 @@ def _load(case_id: str):
 
 @solara.component
 def Compare(model: ExplorerModel):
-    """The baseline (the case as coded, default parameters and rule) against the what-if (the page's facts,
-    parameters and rule): the outcome probabilities of both and the difference."""
+    """The baseline (the case as coded, default parameters or the posterior's, and the organisation's rule) against
+    the what-if (the page's facts, parameters and rule): the outcome probabilities of both with their 90% intervals,
+    and the difference."""
     s = model.summary()
     what = [f"facts: {'; '.join(f'{n} = {new} (coded: {old})' for n, (new, old) in s['facts'].items())}"
             if s["facts"] else "facts as coded"]
-    what.append("parameters: " + (", ".join(f"{k} = {v:g}" for k, (v, _) in s["changed"].items()) or "the defaults"))
+    changed = ", ".join(f"{k} = {v:g}" for k, (v, _) in s["changed"].items())
+    if model.over_posterior:
+        what.append("parameters: the posterior's" + (f", fixed on every set: {changed}" if changed else ""))
+        base_params = "parameters drawn from the shipped posterior"
+    else:
+        what.append(f"parameters: {changed or 'the defaults'}")
+        base_params = "default parameters"
     what.append(f"rule: {s['rule']}" + ("" if s["rule"] == s["baseline_rule"] else f" (baseline: {s['baseline_rule']})"))
-    _line(f"baseline: {s['case']} as coded, default parameters, rule {s['baseline_rule']}", classes=["csto-baseline"])
+    _line(f"baseline: {s['case']} as coded, {base_params}, rule {s['baseline_rule']}", classes=["csto-baseline"])
     _line("what-if: " + "; ".join(what), classes=["csto-whatif"])
     rows = model.outcome_rows()
     header = ["outcome", "baseline", "what-if", "difference"]
-    intervals = model.intervals is not None  # filled when the posterior is wired in: see ExplorerModel.intervals
+    intervals = model.intervals is not None  # set by every run (ExplorerModel.intervals)
     if intervals:
         header[2:2] = ["baseline interval"]
         header.insert(4, "what-if interval")

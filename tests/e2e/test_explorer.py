@@ -689,6 +689,9 @@ def test_the_page_in_chromium(tmp_path):
                 expect(page.locator(".csto-p-baseline")).to_have_text(
                     f"baseline {as_coded:.3f} " + "[{:.3f}-{:.3f}]".format(*framed.intervals["baseline"]["deployment"]))
                 page.get_by_role("tab", name="Compare").click()
+                expect(page.locator(".csto-baseline")).to_have_text(
+                    "baseline: kazakhstan-2022 as coded, parameters drawn from the shipped posterior, rule consensus")
+                expect(page.locator(".csto-whatif")).to_contain_text("parameters: the posterior's; rule: consensus")
                 expect(page.locator(".csto-whatif")).to_contain_text(
                     "request.framing = internal (coded: external); threat.deaths = 50 to 120 (coded: 20 to 230)")
                 expect(page.locator(".csto-compare th, .csto-compare td")).to_have_text(_expected_compare(framed))
