@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import mesa
 import numpy as np
 
+from . import kernels
 from . import mechanisms as mech
 from .crisis import Crisis
 from .ladder import MEASURES, Stance
@@ -40,10 +41,6 @@ class Council(Protocol):
     burden: dict[str, float]
     perception_noise: dict[MemberState, np.ndarray]
 
-    def peer_mean(self, member: MemberState) -> np.ndarray: ...
-
-    def lead_position(self, member: MemberState) -> np.ndarray | float: ...
-
 
 class MemberState(mesa.Agent):
     """A member state on the council: assesses the crisis, revises its position, takes a stance."""
@@ -59,15 +56,15 @@ class MemberState(mesa.Agent):
         self.interest = 0.0  # interest in the requester's region (1 inside it)
         self.own: np.ndarray  # (replications, measures) own utility of each measure
         self.position: np.ndarray  # (replications, measures) current position, revised each round
-        self._next: np.ndarray
         self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
         self.dominant_cost: np.ndarray  # (measures,) or (replications, measures) int8: the largest cost term of each measure
 
     # -- the protocol --------------------------------------------------------------------------
 
-    def assess(self) -> None:
+    def assess(self, out: np.ndarray | None = None) -> None:
         """Form its own assessment of each measure from the crisis facts and its own attributes: every
-        benefit and cost term of the registry (``model/terms.py``) that its role bears."""
+        benefit and cost term of the registry (``model/terms.py``) that its role bears (written into ``out``,
+        (replications, measures), when given: the council keeps all members' in one array)."""
         model, crisis, p = self.model, self.model.crisis, self.model.params
         measures = model.case.organisation.measures
         self.interest = mech.regional_interest(self.profile.regions, crisis.requester_regions, p.out_of_region_interest)
@@ -83,7 +80,7 @@ class MemberState(mesa.Agent):
         dominant = np.broadcast_arrays(*(np.asarray(_first_argmax(t)) for t in costs))
         self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
         self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))
-                             for t, m in zip(costs, measures, strict=True)], axis=1)
+                             for t, m in zip(costs, measures, strict=True)], axis=1, out=out)
         del costs
         unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
         if self.role in ("requester", "ally"):
@@ -121,25 +118,19 @@ class MemberState(mesa.Agent):
         model = self.model
         return self._benefits(Situation(model.crisis, model.params, self.profile, self.interest, model.burden[self.name]))
 
-    def revise_position(self) -> None:
-        """Revise from its own assessment, the lead state's and the others' positions of the last round."""
-        if self.role in ("requester", "party", "ally"):
-            self._next = self.position
-            return
-        model = self.model
-        self._next = mech.revised_position(self.own, model.lead_position(self), model.peer_mean(self), self.pull,
-                                           model.params.peer_weight)
-
-    def commit_position(self) -> None:
-        """Adopt the revised position (all members at once: simultaneous updating)."""
-        self.position = self._next
+    @property
+    def revises(self) -> bool:
+        """Whether it revises its position in deliberation, from its own assessment, the lead state's and the
+        others' positions of the last round (``CouncilModel.step``, ``mechanisms.revised_position``); the
+        requester, parties and allies keep theirs."""
+        return self.role not in ("requester", "party", "ally")
 
     # -- reading the result ----------------------------------------------------------------------
 
     def stances(self, level: int) -> np.ndarray:
         """Stance on the measure at ``level`` in every replication (int8 codes of Stance)."""
         p = self.model.params
-        return mech.stance_from_utility(self.position[:, level - 1], p.objection_threshold, p.delay_threshold)
+        return kernels.stances(self.position[:, level - 1], p.objection_threshold, p.delay_threshold)
 
     def reasons(self, level: np.ndarray, stance: np.ndarray) -> np.ndarray:
         """The dominant reason (code in REASONS) for this member's stance on ``level`` per replication."""
@@ -152,9 +143,8 @@ class MemberState(mesa.Agent):
         idx = np.clip(level, 1, len(MEASURES)) - 1
         dominant = np.broadcast_to(self.dominant_cost, (len(idx), len(MEASURES)))
         best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]
-        own_stance = mech.stance_from_utility(self.own[np.arange(len(idx)), idx],
-                                              self.model.params.objection_threshold,
-                                              self.model.params.delay_threshold)
+        own_stance = kernels.stances(self.own[np.arange(len(idx)), idx], self.model.params.objection_threshold,
+                                     self.model.params.delay_threshold)
         out = np.where(stance == Stance.SUPPORT, self.best_benefit, best_cost)
         out = np.where((stance > own_stance) & (self.pull > 0), REASON_CODE["lead state's influence"], out)
         return out.astype(np.int8)
@@ -184,23 +174,9 @@ def _terms_of(role: str, situation: Situation, measure: Measure) -> np.ndarray:
 
 def _row_sum(values: list) -> np.ndarray | float:
     """The sum of ``values`` (numbers or arrays over replications) in numpy's own order of summation over the
-    last axis (pairwise, eight accumulators), so that it is the same, bit for bit, as summing the (R, terms)
-    array they would form, without forming it (tests/test_batch.py checks the order against numpy's)."""
-    n = len(values)
-    if n < 8:
-        total = -0.0
-        for v in values:
-            total = total + v
-        return total
-    acc = list(values[:8])
-    whole = n - n % 8
-    for i in range(8, whole, 8):
-        for j in range(8):
-            acc[j] = acc[j] + values[i + j]
-    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-    for i in range(whole, n):
-        total = total + values[i]
-    return total
+    last axis (``kernels.row_sum``), so that it is the same, bit for bit, as summing the (R, terms) array they would
+    form, without forming it (tests/test_batch.py checks the order against numpy's)."""
+    return kernels.row_sum(values, len(values))
 
 
 def _first_argmax(values: list) -> np.ndarray | int:

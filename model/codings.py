@@ -44,20 +44,31 @@ def coding_choices(case: Case) -> list[tuple[tuple[str, ...], list[tuple[float, 
 
 def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[int, ...], Case, np.ndarray]]:
     """The replications of a run grouped by the codings drawn for them: (the codings' key, the case under those
-    codings, its rows), the group of row 0 first. A case without alternatives is one group of every row."""
-    choices = coding_choices(case)
+    codings, its rows), the group of row 0 first. A case without alternatives is one group of every row.
+
+    Each independent draw picks its option for every replication as ``Generator.choice(len(options),
+    size=replications, p=weights)`` would, from one Generator per run (``SeedSequence(seed, spawn_key=(CODING_KEY,))``),
+    draw after draw; the draws below are that call's own steps (a uniform draw per replication, looked up in the
+    normalised cumulative weights), done with the weights prepared once per case: a sweep calls this for every
+    point (tests/test_codings.py checks it against ``choice``)."""
+    choices, cdfs, radix = _prepared(case)
     if not choices:
         return [((), case, np.arange(replications))]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,)))
-    picks = np.stack([rng.choice(len(opts), size=replications, p=np.array([w for w, _ in opts]) / sum(w for w, _ in opts))
-                      for _, opts in choices], axis=1)
-    combos, inverse = np.unique(picks, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    order = np.argsort([np.flatnonzero(inverse == k)[0] for k in range(len(combos))], kind="stable")
+    code = np.zeros(replications, dtype=np.int64)  # the row's picks in mixed radix, the first draw the highest
+    for cdf, base in zip(cdfs, radix, strict=True):
+        code += base * cdf.searchsorted(rng.random(replications), side="right")
+    if code.size and (code == code[0]).all():  # one coding for every row (a common case): no sorting
+        return [(_key(int(code[0]), radix), _coded(case, choices, _key(int(code[0]), radix)), np.arange(replications))]
+    order = np.argsort(code, kind="stable")  # rows grouped by coding, each group's rows in increasing order
+    ranked = code[order]
+    cuts = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
+    starts = np.concatenate(([0], cuts))
+    rows = np.split(order, cuts)
     groups = []
-    for k in order:
-        key = tuple(int(x) for x in combos[k])
-        groups.append((key, _coded(case, choices, key), np.flatnonzero(inverse == k)))
+    for k in np.argsort(order[starts], kind="stable"):  # the groups in the order of their first row
+        key = _key(int(ranked[starts[k]]), radix)
+        groups.append((key, _coded(case, choices, key), rows[k]))
     return groups
 
 
@@ -73,6 +84,40 @@ def coding_draws(case: Case, replications: int, seed: int) -> tuple[np.ndarray, 
         label[idx] = g
         keys.append(key)
     return label, keys
+
+
+def _key(code: int, radix: list[int]) -> tuple[int, ...]:
+    out = []
+    for base in radix:
+        pick, code = divmod(code, base)
+        out.append(pick)
+    return tuple(out)
+
+
+#: Per case (by id, with the case kept to check it): its coding choices, each draw's normalised cumulative
+#: weights (as ``Generator.choice`` forms them) and the place value of each draw's pick in a row's code.
+_PREPARED: dict[int, tuple[Case, list, list[np.ndarray], list[int]]] = {}
+
+
+def _prepared(case: Case) -> tuple[list, list[np.ndarray], list[int]]:
+    hit = _PREPARED.get(id(case))
+    if hit is not None and hit[0] is case:
+        return hit[1], hit[2], hit[3]
+    choices = coding_choices(case)
+    cdfs = []
+    for _, opts in choices:
+        p = np.array([w for w, _ in opts]) / sum(w for w, _ in opts)
+        np.random.default_rng(0).choice(len(opts), p=p)  # the checks choice makes of the weights (ValueError)
+        cdf = np.asarray(p, dtype=np.float64).cumsum()
+        cdf /= cdf[-1]
+        cdfs.append(cdf)
+    radix = [1] * len(choices)
+    for j in range(len(choices) - 2, -1, -1):
+        radix[j] = radix[j + 1] * len(choices[j + 1][1])
+    if len(_PREPARED) >= _CODED_SIZE:
+        _PREPARED.clear()
+    _PREPARED[id(case)] = (case, choices, cdfs, radix)
+    return choices, cdfs, radix
 
 
 #: The cases under their codings already built: (id of the case, codings' key) -> (the case, the coded case). A

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from . import kernels
 from . import mechanisms as mech
 from .crisis import Crisis
 from .ladder import RUNGS, Level, Stance
@@ -152,27 +153,26 @@ def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: Decision
     removed, its vote kept)."""
     R, n = next(iter(stances.values())).shape
     lead = np.flatnonzero(is_lead)
-    outcome = np.zeros(R, dtype=np.int8)
-    tabled = np.zeros(R, dtype=np.int8)
-    failed = np.zeros(R, dtype=np.int8)
-    delays = np.zeros(R)
-    vetoed = np.zeros((R, n), dtype=bool)
-    for lvl in RUNGS:
-        lead_stance = None if ignore_agenda or lead.size == 0 else stances[lvl][:, lead[0]]
-        on_table = is_tabled(lvl, crisis, lead_stance) & (outcome == 0)
-        tabled = np.where(on_table & (tabled == 0), lvl, tabled)
-        passes = rule.decide(Ballot(stances[lvl], budget, is_lead, is_party)) & on_table
-        vetoed |= on_table[:, None] & (stances[lvl] == Stance.OBJECT)
-        if delay_draws is not None:
-            delays = np.where(passes, ((stances[lvl] == Stance.DELAY) * delay_draws).sum(axis=1), delays)
-        failed += (on_table & ~passes).astype(np.int8)
-        outcome = np.where(passes, lvl, outcome).astype(np.int8)
-    return Vote(outcome, tabled, failed, delays, vetoed)
+    codes = np.stack([stances[lvl] for lvl in range(1, len(RUNGS) + 1)])  # (rungs, R, n)
+    table = np.stack([is_tabled(lvl, crisis, None if ignore_agenda or lead.size == 0 else codes[lvl - 1][:, lead[0]])
+                      for lvl in range(1, len(RUNGS) + 1)])
+    passes = np.stack([rule.decide(Ballot(codes[lvl - 1], budget, is_lead, is_party)) for lvl in range(1, len(RUNGS) + 1)])
+    # From the top rung down (kernels.tally): a rung is on the table while nothing has passed; the first that
+    # passes is the outcome; objections to a rung on the table are vetoes; the delay is that of the rung that passed.
+    return Vote(*kernels.tally(codes, table, passes, delay_draws))
 
 
-def rung_stances(members: Sequence[Voter]) -> dict[int, np.ndarray]:
-    """Every member's stance on every rung: level -> (R, n) Stance codes (members in the given order)."""
-    return {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in RUNGS}
+def rung_stances(members: Sequence[Voter], p: Parameters | None = None,
+                 positions: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """Every member's stance on every rung: level -> (R, n) Stance codes (members in the given order). Given the
+    parameters, in one compiled pass over the members' positions (``positions``: them stacked, (n, R, rungs), when
+    the caller has them so), else member by member (``Voter.stances``); the same ``mechanisms.stance`` either way."""
+    if p is None:
+        return {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in RUNGS}
+    if positions is None:
+        positions = np.stack([m.position for m in members])
+    codes = kernels.rung_stances(positions, p.objection_threshold, p.delay_threshold)  # (rungs, R, n)
+    return {lvl: codes[lvl - 1] for lvl in RUNGS}
 
 
 def seats(members: Sequence[Voter], lead_index: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -184,13 +184,14 @@ def seats(members: Sequence[Voter], lead_index: int | None) -> tuple[np.ndarray,
 
 
 def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Parameters,
-           rng: np.random.Generator, lead_index: int | None) -> Decision:
+           rng: np.random.Generator, lead_index: int | None, positions: np.ndarray | None = None) -> Decision:
     """Table the measures, vote from the top rung down under ``rule`` (:func:`vote_on_rungs`), and settle on
-    the highest that passes; then the days to decision, and the troops on a deployment."""
+    the highest that passes; then the days to decision, and the troops on a deployment. ``positions``: the
+    members' positions stacked (n, R, rungs), when the caller has them so."""
     R, n = crisis.replications, len(members)
     delay_draws = rng.exponential(1.0, size=(R, n))
     delay_draws *= mech.per_row(p.delay_days)
-    stances = rung_stances(members)
+    stances = rung_stances(members, p, positions)
     vote = vote_on_rungs(stances, crisis, rule, *seats(members, lead_index), delay_draws=delay_draws)
     del delay_draws  # (R, n) floats no longer needed
     outcome = vote.outcome
@@ -223,6 +224,6 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
         is_requester = np.array([m.role == "requester" for m in members])
         troops = troop_contributions(crisis.severity, crisis.force, pledges, interest,
                                      stances[int(Level.DEPLOYMENT)], is_requester, p)
-        contribution[deployed] = troops[deployed]
+        np.copyto(contribution, troops, where=deployed[:, None])  # float32, as an assignment casts
     return Decision(outcome, vote.tabled, days, stance, reason, stance == Stance.OBJECT, vote.vetoed, contribution,
                     pending)

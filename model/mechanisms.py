@@ -272,7 +272,21 @@ def revised_position(own: np.ndarray, lead: np.ndarray, peers: np.ndarray, pull:
     exceeds one). Friedkin & Johnsen (1990) [@friedkin-johnsen-1990] opinion dynamics; S001 (decisions largely influenced by
     Moscow), S003 (Russia's influence over Armenia and Belarus)."""
     pull, peer_weight = (per_row(w) for w in revision_weights(pull, peer_weight))
+    return revision(own, lead, peers, pull, peer_weight)
+
+
+def revision(own, lead, peers, pull, peer_weight):
+    """The arithmetic of :func:`revised_position` with its weights already scaled (:func:`revision_weights`):
+    elementwise, on numbers or arrays that broadcast; ``model/kernels.py`` compiles this very function for the
+    engine's deliberation loop."""
     return (1.0 - pull - peer_weight) * own + pull * lead + peer_weight * peers
+
+
+def others_mean(total, own, n: int):
+    """The mean of the other members' positions: the sum over all ``n`` members less the member's own, over
+    ``n - 1`` (the member's own position when it sits alone). Elementwise, on numbers or arrays; the peers'
+    pull in :func:`revised_position` (``model/kernels.py`` compiles it for the deliberation loop)."""
+    return own if n < 2 else (total - own) / (n - 1)
 
 
 def revision_weights(pull: np.ndarray | float, peer_weight: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -283,13 +297,27 @@ def revision_weights(pull: np.ndarray | float, peer_weight: np.ndarray | float) 
     return pull / scale, peer_weight / scale
 
 
-def stance_from_utility(utility: np.ndarray, objection_threshold: float, delay_threshold: float) -> np.ndarray:
-    """Stance on a tabled measure: support above zero; formal objection below minus the objection
-    threshold; a delay between minus that and minus the delay threshold; otherwise acquiescence.
+def stance(utility: float, objection_threshold: float, delay_threshold: float) -> int:
+    """Stance on a tabled measure (a Stance code): support above zero; formal objection below minus the objection
+    threshold; a delay between minus that and minus the delay threshold; otherwise acquiescence. The objection
+    takes precedence over the delay, the delay over support (when thresholds are negative, the ranges overlap).
     Consensus in practice means 'no formal objection' ([@armenianclub-2009-crrf-without-belarus], [@rferl-32697282]);
-    Belarus delayed in 2010 ([@asbarez-2010-csto-not-to-send-peacekeepers])."""
-    out = np.full(np.shape(utility), 2, dtype=np.int8)  # Stance.ACQUIESCE
-    out[utility > 0] = 3  # SUPPORT
-    out[utility < -delay_threshold] = 1  # DELAY
-    out[utility < -objection_threshold] = 0  # OBJECT
-    return out
+    Belarus delayed in 2010 ([@asbarez-2010-csto-not-to-send-peacekeepers]). One number at a time: the engine
+    applies it to arrays compiled (``model/kernels.py``), :func:`stance_from_utility` interpreted."""
+    if utility < -objection_threshold:
+        return 0  # Stance.OBJECT
+    if utility < -delay_threshold:
+        return 1  # DELAY
+    if utility > 0:
+        return 3  # SUPPORT
+    return 2  # ACQUIESCE
+
+
+_STANCE = np.vectorize(stance, otypes=[np.int8])
+
+
+def stance_from_utility(utility: np.ndarray, objection_threshold: np.ndarray | float,
+                        delay_threshold: np.ndarray | float) -> np.ndarray:
+    """:func:`stance` elementwise (int8 codes of the shape of ``utility``; thresholds broadcast), interpreted one
+    element at a time: a reference for small arrays; the engine uses the compiled ``model.kernels.stances``."""
+    return _STANCE(utility, objection_threshold, delay_threshold).astype(np.int8)

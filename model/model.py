@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import mesa
 import numpy as np
 
+from . import kernels
 from . import mechanisms as mech
 from .agents import MemberState
 from .council import Decision, decide
@@ -63,10 +64,17 @@ class CouncilModel(mesa.Model):
         #: 0 as (1, len(MEASURES)) with ``trace``; None with neither).
         self.record: list[dict[str, np.ndarray]] | None = [] if record or trace else None
         self._record_all, self._trace = record, trace
-        self.agents.do("assess")
+        # Every member's own assessment, in one (members, R, rungs) array that the deliberation reads as it is.
+        self._own = np.empty((len(self.members), self.replications, len(MEASURES)))
+        for m, row in zip(self.members, self._own, strict=True):
+            m.assess(out=row)
         if not record:  # only the analyses (record=True) read the noise again
             self.perception_noise = {}
         self.last_positions: dict[MemberState, np.ndarray] = {}
+        #: The deliberation's inputs (``_deliberation_inputs``, made at the first round) and the positions of the
+        #: last round as one (members, R, rungs) array (None: take them from the members).
+        self._stacks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._positions: np.ndarray | None = None
         self._close_round()
         self.decision: Decision | None = None
 
@@ -90,21 +98,53 @@ class CouncilModel(mesa.Model):
             if m.name in own:
                 m.own = np.full((self.replications, len(MEASURES)), float(own[m.name]))
                 m.position = m.own.copy()
+        self._stacks = self._positions = None
         if self.record is not None:
             self.record.clear()
         self._close_round()  # round 0 again, with the replaced assessments
 
     def step(self) -> None:
-        """One deliberation round: every member revises from last round's positions, then all commit."""
-        self.agents.do("revise_position")
-        self.agents.do("commit_position")
+        """One deliberation round: every member revises from last round's positions, all at once (simultaneous
+        updating; ``model/kernels.py``: the revision of ``mechanisms.revised_position``)."""
+        self._deliberate(1)
+
+    def _deliberate(self, rounds: int) -> None:
+        """``rounds`` rounds of revision in one compiled pass over members, replications and rungs."""
+        if self._stacks is None:
+            self._stacks = self._deliberation_inputs()
+        own, pull, peer, moves = self._stacks
+        positions = self._positions
+        if positions is None:  # round 0: the own assessments, unless replaced
+            same = all(m.position is m.own for m in self.members)
+            positions = own if same else np.stack([m.position for m in self.members])
+        lead = self.lead_index
+        nxt = kernels.deliberate(own, positions, pull, peer, -1 if lead is None else lead, moves, rounds)
+        for i, m in enumerate(self.members):
+            m.position = nxt[i]
+        self._positions = nxt
         self._close_round()
+
+    def _deliberation_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The deliberation's fixed inputs: own assessments (members, R, rungs), the revision's scaled weights of
+        the lead state and the peers (members, R) and whether each member revises (members,)."""
+        R, p = self.replications, self.params
+        own = self._own
+        if not all(m.own.base is own for m in self.members):  # replaced (set_own_assessments)
+            own = np.stack([m.own for m in self.members])
+        weights = [mech.revision_weights(m.pull, p.peer_weight) for m in self.members]
+        pull = np.stack([np.broadcast_to(np.asarray(w[0], dtype=float), (R,)) for w in weights])
+        peer = np.stack([np.broadcast_to(np.asarray(w[1], dtype=float), (R,)) for w in weights])
+        return own, pull, peer, np.array([m.revises for m in self.members])
 
     def run_model(self) -> Decision:
         """Deliberate for the configured number of rounds, then let the council decide."""
-        for _ in range(self.params.rounds):
-            self.step()
-        self.decision = decide(self.members, self.crisis, self.rule, self.params, self.rng, self.lead_index)
+        if self.record is None:  # every round in one pass: no round is kept
+            self._deliberate(self.params.rounds)
+        else:
+            for _ in range(self.params.rounds):
+                self.step()
+        self.decision = decide(self.members, self.crisis, self.rule, self.params, self.rng, self.lead_index,
+                               self._positions)
         self.running = False
         return self.decision
 
@@ -113,20 +153,15 @@ class CouncilModel(mesa.Model):
     def _close_round(self) -> None:
         """Keep this round's positions for the next (and in the record when asked)."""
         self.last_positions = {m: m.position for m in self.members}
-        self._position_sum = sum(self.last_positions.values())
         if self.record is not None:  # steps replace the position arrays, never mutate them
             self.record.append({m.name: m.position if self._record_all else m.position[:1].copy()
                                 for m in self.members})
 
     def peer_mean(self, member: MemberState, round_: int | None = None) -> np.ndarray:
         """The mean of the other members' positions in the last round (or in round ``round_`` of the record)."""
-        if round_ is None:
-            own, total = self.last_positions[member], self._position_sum
-        else:
-            positions = self.record[round_]
-            own, total = positions[member.name], sum(positions.values())
-        n = len(self.members)
-        return own if n < 2 else (total - own) / (n - 1)
+        positions = self.last_positions if round_ is None else self.record[round_]
+        own = positions[member if round_ is None else member.name]
+        return mech.others_mean(sum(positions.values()), own, len(self.members))
 
     def lead_position(self, member: MemberState, round_: int | None = None) -> np.ndarray | float:
         """The lead state's position that pulls ``member``: in the last round (or in round ``round_`` of the

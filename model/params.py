@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import math
 import numbers
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -464,8 +465,10 @@ class ParameterRows:
         import numpy as np  # here, not at the top: the command line reads this module without numpy
 
         self.points = tuple(points)
-        for spec in SPECS.values():
-            values = np.array([getattr(p, spec.name) for p in points], dtype=float)
+        every = operator.attrgetter(*SPECS)  # one call a point for all its values (a pass has many points)
+        table = np.array([every(p) for p in points], dtype=float).reshape(len(points), len(SPECS))
+        for k, spec in enumerate(SPECS.values()):
+            values = table[:, k]
             if (values.view(np.int64) == values.view(np.int64)[0]).all():  # bit for bit the same: one number
                 setattr(self, spec.name, getattr(points[0], spec.name))
             elif spec.kind is int:

@@ -98,8 +98,10 @@ def replay(root: Path | None, replications: int, seed: int, params: Parameters |
 
         check_figure_dir(plot)
     from .plots.draw import draw_replay
+    from .progress import steps
 
-    results = [run_with(c, replications, seed, post, params=params, overrides=overrides) for c in cases]
+    results = [run_with(c, replications, seed, post, params=params, overrides=overrides)
+               for c in steps(cases, "replay", len(cases), " cases")]
     figures = draw_replay([r.to_dict() for r in results], plot, fmt) if plot is not None else []
     return results, figures
 

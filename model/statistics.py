@@ -394,81 +394,127 @@ COLUMN_LABELS: dict[str, str] = {"p_deployment": "P(deployment)", "days_p50": "m
 #
 # A sweep records the same statistics for every point of a pass: the forms below compute a statistic over many
 # runs of the same replications and members at once, the same values, bit for bit, as its ``compute`` run by
-# run (tests/test_batch.py checks them against it). A statistic without one is computed run by run.
-
-def _stacked(runs: Sequence[Run], name: str) -> np.ndarray:
-    return np.stack([getattr(r, name) for r in runs])
-
-
-def _outcome_counts(runs: Sequence[Run]) -> tuple[np.ndarray, int]:
-    outcome = _stacked(runs, "outcome")
-    return np.stack([(outcome == level).sum(axis=1) for level in range(len(LEVELS))], axis=1), outcome.shape[1]
+# run (tests/test_batch.py checks them against it). Each gives its values as columns: for a statistic whose value
+# is a dictionary, one list over the runs per key; else one list. A statistic without one is computed run by run.
+# The runs' arrays are stacked once for all the statistics of a call (``_Stack``).
 
 
-def _outcome_probabilities_many(runs: Sequence[Run]) -> list[Any]:
-    counts, reps = _outcome_counts(runs)
-    return [{lvl: float(p) for lvl, p in zip(LEVELS, row, strict=True)} for row in counts / reps]
+class _Stack:
+    """The runs' arrays of one name stacked along a first axis (runs), each stacked once."""
+
+    def __init__(self, runs: Sequence[Run]):
+        self.runs = runs
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            self._arrays[name] = np.stack([getattr(r, name) for r in self.runs])
+        return self._arrays[name]
+
+    def outcome_counts(self) -> np.ndarray:
+        if "_counts" not in self._arrays:
+            outcome = self["outcome"]
+            self._arrays["_counts"] = np.stack([(outcome == level).sum(axis=1) for level in range(len(LEVELS))], axis=1)
+        return self._arrays["_counts"]
 
 
-def _modal_outcome_many(runs: Sequence[Run]) -> list[Any]:
-    return [LEVELS[int(k)] for k in np.argmax(_outcome_counts(runs)[0], axis=1)]
+Columns = dict[str, list[Any]] | list[Any]
 
 
-def _day_quantiles_many(runs: Sequence[Run]) -> list[Any]:
-    days = np.sort(_stacked(runs, "days"), axis=1)  # the decided first, NaN last
+def _outcome_probabilities_many(st: _Stack) -> Columns:
+    shares = st.outcome_counts() / st["outcome"].shape[1]
+    return {lvl: shares[:, k].tolist() for k, lvl in enumerate(LEVELS)}
+
+
+def _modal_outcome_many(st: _Stack) -> Columns:
+    return [LEVELS[int(k)] for k in np.argmax(st.outcome_counts(), axis=1)]
+
+
+def _day_quantiles_many(st: _Stack) -> Columns:
+    days = np.sort(st["days"], axis=1)  # the decided first, NaN last
     decided = (~np.isnan(days)).sum(axis=1)
-    out: list[Any] = [None] * len(runs)
+    out = np.full((len(DAY_QUANTILES), days.shape[0]), np.nan)
     for k in np.unique(decided):  # runs with as many decided replications: one call
-        rows = np.flatnonzero(decided == k)
         if k == 0:
-            for r in rows:
-                out[r] = dict.fromkeys(DAY_QUANTILES)
             continue
-        q = np.quantile(days[rows, :k], list(DAY_QUANTILES.values()), axis=1)
-        for j, r in enumerate(rows):
-            out[r] = {name: float(v) for name, v in zip(DAY_QUANTILES, q[:, j], strict=True)}
-    return out
+        rows = np.flatnonzero(decided == k)
+        out[:, rows] = np.quantile(days[rows, :k], list(DAY_QUANTILES.values()), axis=1)
+    none = decided == 0
+    return {name: [None if n else v for n, v in zip(none.tolist(), out[j].tolist(), strict=True)]
+            for j, name in enumerate(DAY_QUANTILES)}
 
 
-def _objection_rate_many(runs: Sequence[Run]) -> list[Any]:
-    rates = _stacked(runs, "objected").mean(axis=1)
-    members = runs[0].members
-    return [{m: float(r) for m, r in zip(members, row, strict=True)} for row in rates]
+def _objection_rate_many(st: _Stack) -> Columns:
+    rates = st["objected"].mean(axis=1)
+    return {m: rates[:, i].tolist() for i, m in enumerate(st.runs[0].members)}
 
 
-def _lead_state_share_many(runs: Sequence[Run]) -> list[Any]:
-    first = runs[0]
-    deployed = _stacked(runs, "outcome") == Level.DEPLOYMENT
+def _lead_state_share_many(st: _Stack) -> Columns:
+    first = st.runs[0]
     if first.lead_state not in first.members:
-        return [None] * len(runs)
-    troops = _stacked(runs, "contribution").astype(float)
+        return [None] * len(st.runs)
+    deployed = st["outcome"] == Level.DEPLOYMENT
+    troops = st["contribution"].astype(float)
     total = troops.sum(axis=2)
     ok = total > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = troops[:, :, first.members.index(first.lead_state)] / total
-    out: list[Any] = []
-    for p in range(len(runs)):
-        keep = ok[p] & deployed[p]
-        out.append(float(np.mean(ratio[p][keep])) if deployed[p].any() and keep.any() else None)
+    keep = ok & deployed
+    out: list[Any] = [None] * len(st.runs)
+    for p in np.flatnonzero(keep.any(axis=1)):  # a run keeps a replication only if it deployed in it
+        out[p] = float(np.mean(ratio[p][keep[p]]))
     return out
 
 
-def _undecided_many(runs: Sequence[Run]) -> list[Any]:
-    return [float(v) for v in _stacked(runs, "pending").mean(axis=1)]
+def _undecided_many(st: _Stack) -> Columns:
+    return st["pending"].mean(axis=1).tolist()
 
 
-_MANY: dict[str, Callable[[Sequence[Run]], list[Any]]] = {
+_MANY: dict[str, Callable[[_Stack], Columns]] = {
     "outcome_probabilities": _outcome_probabilities_many, "modal_outcome": _modal_outcome_many,
     "days_to_decision": _day_quantiles_many, "objection_rate": _objection_rate_many,
     "lead_state_share": _lead_state_share_many, "undecided": _undecided_many,
 }
 
 
+def _alike(runs: Sequence[Run]) -> bool:
+    """Whether the runs can be stacked: the same replications, members and lead state, and a ``pending`` array."""
+    return (len({(r.outcome.shape[0], tuple(r.members), r.lead_state) for r in runs}) == 1
+            and all(getattr(r, "pending", None) is not None for r in runs))
+
+
 def compute_many(name: str, runs: Sequence[Run]) -> list[Any]:
     """``STATISTICS[name].compute`` of each run, the same values: over the runs at once where the statistic has
     a form for many runs and the runs have the same replications, members and lead state, else run by run."""
     many = _MANY.get(name)
-    alike = len({(r.outcome.shape[0], tuple(r.members), r.lead_state) for r in runs}) == 1
-    if many is None or len(runs) < 2 or not alike or any(getattr(r, "pending", None) is None for r in runs):
+    if many is None or len(runs) < 2 or not _alike(runs):
         return [STATISTICS[name].compute(r) for r in runs]
-    return many(runs)
+    columns = many(_Stack(runs))
+    if isinstance(columns, list):
+        return columns
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def sweep_columns(names: Sequence[str], runs: Sequence[Run]) -> dict[str, list[Any]]:
+    """The sweep columns of the statistics ``names`` for each run: column -> one value per run, the values of
+    ``Statistic.row(compute(run))`` run by run (a column a run lacks, as a member not in its case: None). Over
+    the runs at once where :func:`compute_many` would be, the runs' arrays stacked once for all the statistics."""
+    out: dict[str, list[Any]] = {}
+    stack = _Stack(runs) if len(runs) >= 2 and _alike(runs) else None
+    for name in names:
+        stat = STATISTICS[name]
+        if stat.column is None:
+            continue
+        many = _MANY.get(name)
+        if stack is not None and many is not None:
+            columns = many(stack)
+            if isinstance(columns, list):
+                out[stat.column] = columns
+            else:
+                out.update({stat.column.format(key=k): v for k, v in columns.items()})
+            continue
+        for p, value in enumerate(compute_many(name, runs)):
+            for column, v in stat.row(value).items():
+                out.setdefault(column, [None] * len(runs))[p] = v
+    return out

@@ -91,7 +91,7 @@ def test_the_package_has_no_import_cycle():
 
 #: Each layer and what it may import, lowest first (a module may import its own layer and any below).
 LAYERS = [
-    ("errors", "ladder", "params", "mechanisms", "seeds", "draws", "lazy", "files", "tables"),
+    ("errors", "ladder", "params", "mechanisms", "kernels", "seeds", "draws", "lazy", "files", "tables", "progress"),
     ("rules", "scenario"),
     ("terms", "crisis", "codings", "agents", "council", "model", "statistics", "results", "simulate", "posterior"),
     ("plots", "sweep"),

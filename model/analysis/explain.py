@@ -59,6 +59,7 @@ from ..ladder import LEVELS, STANCES, Stance
 from ..mechanisms import revision_weights
 from ..params import Parameters
 from ..posterior import Posterior, run_with
+from ..progress import steps
 from ..scenario import CATEGORIES, Case, with_facts
 from ..statistics import expected_level, outcome_probabilities, rounded
 from ..tables import interval_note, text_table, with_interval
@@ -321,7 +322,8 @@ def counterfactuals(case: Case, replications: int, seed: int, rule: str | None =
         return e.modal == target if target else e.modal != base_modal
 
     valid_facts = [(ch, alt) for ch in fact_changes(case, strategic_value) if (alt := _valid(case, ch)) is not None]
-    evaluated = [Evaluated((ch,), *run(alt)) for ch, alt in valid_facts]
+    evaluated = [Evaluated((ch,), *run(alt)) for ch, alt in steps(valid_facts, "explain: fact changes",
+                                                                   len(valid_facts), " changes")]
     shifts, shifts_tried = _stake_shifts(case, run, hit)
     evaluated += shifts
     flips = _ranked([e for e in evaluated if hit(e)])

@@ -45,7 +45,7 @@ def parameter_reach(cases: list[Case], replications: int = 2000, seed: int = 1, 
     """Every parameter's reach on every case (common random numbers: every point of a case has the same seed)."""
     base = Parameters()
     out = []
-    for case in cases:
+    for case in steps(cases, "reach", len(cases), " cases"):
         seed_c = derive_seed(seed, sum(map(ord, case.id)))
         points = [(name, v) for name in SPECS for v in grid(name, steps)]
         runs = simulate_points(case, replications, [seed_c] * (len(points) + 1),

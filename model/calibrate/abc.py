@@ -229,7 +229,8 @@ def build_experiment(setup: Setup, out: Path) -> Experiment:
     return Experiment.build(
         scenarios=setup.scenarios, factors=setup.factors(), design=DesignSpec("latin_hypercube", n=setup.draws),
         replications=setup.replications, seed=setup.seed, figures=ABC_FIGURES, name=setup.name,
-        description=setup.description, text=setup.experiment_text(), path=Path(out) / "experiment.yaml")
+        description=setup.description, text=setup.experiment_text(), path=Path(out) / "experiment.yaml",
+        intervals=False)  # the distances read the probabilities only
 
 
 def run_prior_sample(setup: Setup, out: Path, workers: int = 1, quiet: bool = False,
@@ -275,14 +276,15 @@ class Sample:
 
 
 def _floats(table: Any, name: str) -> np.ndarray:
-    return np.array(table.column(name).to_pylist(), dtype=float)
+    """A numeric column as float64, nulls as NaN."""
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=float)
 
 
 def read_sample(exp: Experiment, out: Path, base: Parameters | None = None) -> Sample:
     """The prior sample's results as arrays (the rows of case ``s`` are points ``s * D`` to ``(s + 1) * D - 1``)."""
     table = read_results(out)
     D, S = exp.design_points, len(exp.scenarios)
-    points = np.asarray(table.column("point").to_pylist())
+    points = table.column("point").to_numpy()
     if points.shape != (D * S,) or not np.array_equal(points, np.arange(D * S)):
         raise RuntimeError(f"{out}: the sweep's results are incomplete ({len(points)} of {D * S} points)")
     base = base or Parameters()
@@ -294,7 +296,7 @@ def read_sample(exp: Experiment, out: Path, base: Parameters | None = None) -> S
     probs = np.stack([_floats(table, f"p_{lvl}") for lvl in LEVELS], axis=1).reshape(S, D, len(LEVELS))
     days = _floats(table, "days_p50").reshape(S, D)
     share = _floats(table, "lead_state_share").reshape(S, D)
-    errors = np.array([e is not None for e in table.column("error").to_pylist()]).reshape(S, D)
+    errors = table.column("error").is_valid().to_numpy(zero_copy_only=False).reshape(S, D)
     return Sample(cases=exp.scenarios, names=names, values=values, probs=probs.transpose(1, 0, 2),
                   days_p50=days.T, share=share.T, failed=errors.any(axis=0), replications=exp.replications)
 

@@ -25,9 +25,10 @@ import numpy as np
 from ..params import Parameters
 from ..scenario import Case
 from ..seeds import derive_seed
-from ..simulate import BATCH_ROWS, simulate_points
-from ..statistics import STATISTICS, outcome_shares
+from ..simulate import simulate_points
+from ..statistics import compute_many, outcome_shares
 from ..sweep.design import latin_hypercube
+from ..sweep.experiment import CHUNK_RUNS
 from ..terms import REASONS
 from .abc import Setup
 
@@ -79,10 +80,9 @@ def set_seeds(seed: int, n: int) -> list[int]:
 
 def reduce_results(results: Sequence) -> CaseRuns:
     """A chunk of ``simulate_points`` results as arrays."""
-    share = STATISTICS["lead_state_share"].compute
     probs = np.stack([outcome_shares(r.outcome) for r in results])
     days = np.stack([r.days.astype(np.float32) for r in results])
-    shares = np.array([np.nan if (s := share(r)) is None else s for r in results], dtype=float)
+    shares = np.array([np.nan if s is None else s for s in compute_many("lead_state_share", results)], dtype=float)
     codes = np.stack([r.stance + 1 for r in results])  # (n, R, members)
     stances = (codes[..., None] == np.arange(STANCE_CODES)).mean(axis=1)
     why = np.stack([r.reason for r in results])  # (n, R, members)
@@ -123,7 +123,8 @@ def run_prior(cases: Sequence[Case], setup: Setup, rules: Sequence[str | None], 
     """The prior sample's runs on every case under each rule, ``workers`` processes side by side."""
     cases, sets = tuple(cases), draw_sets(setup)
     seeds = set_seeds(setup.seed, len(sets))
-    step = max(1, min(BATCH_ROWS // setup.replications, -(-len(sets) // max(1, workers))))
+    # a task: about a sweep chunk's runs (its points run in a few passes of simulate_points), at least a task a worker
+    step = max(1, min(max(1, CHUNK_RUNS // setup.replications), -(-len(sets) // max(1, workers))))
     tasks = [(c, rule, a, min(a + step, len(sets))) for rule in rules for c in range(len(cases))
              for a in range(0, len(sets), step)]
     if stream is not None:

@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 
 from ..ladder import LEVELS, STANCES
-from ..params import Parameters
+from ..params import SPECS, Parameters
 from ..posterior import Posterior, RunSpec, simulate_runs
 from ..rules import get_rule
 from ..scenario import Case, with_facts
 from ..seeds import derive_seed
 from ..simulate import simulate, simulate_points
-from ..statistics import STATISTICS, compute_many, sweep_figures
+from ..statistics import STATISTICS, sweep_columns, sweep_figures
 from .design import BASELINE
 from .experiment import Experiment
 from .types import Factor
@@ -68,7 +68,7 @@ class SweepContext:
     def from_experiment(cls, exp: Experiment) -> SweepContext:
         return cls(key=exp.fingerprint, cases=exp.scenarios, factors=exp.factors, design_points=exp.design_points,
                    replications=exp.replications, seed=exp.seed,
-                   figures=sweep_figures(exp.figures, exp.posterior, exp.scenarios),
+                   figures=sweep_figures(exp.figures, exp.posterior, exp.scenarios) if exp.intervals else exp.figures,
                    per_replication=exp.per_replication, members=exp.members, posterior=exp.posterior)
 
     def factor_columns(self) -> list[Factor]:
@@ -177,21 +177,26 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
     schema = ctx.schema()
     rows, groups = _prepare(ctx, points)
     reps: dict[int, Any] = {}
+    figures: dict[str, list[Any]] = {}  # figure column -> a value per row of the chunk (None until set)
     for case, rule, jobs in groups.values():
-        done = []
+        done, results = [], []
         for job, res in zip(jobs, _evaluate(case, rule, ctx.replications, jobs, ctx.posterior), strict=True):
             row = rows[job.position]
             if isinstance(res, Exception):  # a point that raises is recorded and the sweep goes on
                 row["error"] = _message(res)
                 continue
             row["rule"] = res.rule
-            done.append((row, res))
+            done.append(job.position)
+            results.append(res)
             if ctx.per_replication:
                 reps[job.position] = _replication_table(ctx, job.index, res)
-        for (row, _), figures in zip(done, _figures_many(ctx, [res for _, res in done]), strict=True):
-            row.update(figures)
+        for name, values in sweep_columns(ctx.figures, results).items():
+            column = figures.setdefault(name, [None] * len(rows))
+            for position, value in zip(done, values, strict=True):
+                column[position] = value
     failures = [(row["point"], row["error"]) for row in rows if row.get("error") is not None]
-    table = pa.table({name: pa.array([row.get(name) for row in rows], type=schema.field(name).type, from_pandas=True)
+    table = pa.table({name: pa.array(figures[name] if name in figures else [row.get(name) for row in rows],
+                                     type=schema.field(name).type, from_pandas=True)
                       for name in schema.names}, schema=schema)
     rep_table = None
     if ctx.per_replication:
@@ -225,11 +230,18 @@ def _message(exc: Exception) -> str:
 
 def _prepare(ctx: SweepContext, points: Sequence[Point]) -> tuple[list[dict[str, Any]], dict[Any, Any]]:
     """Each point's row (its factors and seed; its error if it cannot run), and the points that can run
-    grouped by case (with its what-if facts) and rule: key -> (case, rule, jobs)."""
+    grouped by case (with its what-if facts) and rule: key -> (case, rule, jobs).
+
+    The parameters the points set are checked a column at a time (:func:`_checked_params`), and each point's
+    :class:`Parameters` made from the checked values; a value the check does not pass goes through
+    ``Parameters.replace``, which names the problem in the point's error. The case and rule of a group are
+    made once per chunk."""
     fail = _fail_points()
     rows: list[dict[str, Any]] = []
     groups: dict[Any, tuple[Case, str, list[_Job]]] = {}
-    for index, values in points:
+    checked = _checked_params(ctx, points)
+    made: dict[Any, Any] = {}  # the cases and rules of the chunk's groups (or their exceptions)
+    for p, (index, values) in enumerate(points):
         s = index // ctx.design_points
         case0 = ctx.cases[s]
         seed = point_seed(ctx.seed, index)
@@ -239,14 +251,74 @@ def _prepare(ctx: SweepContext, points: Sequence[Point]) -> tuple[list[dict[str,
         try:
             if index in fail:
                 raise RuntimeError(f"failure injected by {FAIL_POINTS_ENV} (testing hook)")
-            case = _case(ctx, s, facts)
-            job = _Job(len(rows) - 1, index, seed, _DEFAULTS.replace(**params), params)
-            rule = get_rule(rule or case.organisation.default_rule).name
+            key = (s, tuple(sorted(facts.items())), rule)
+            case = _once(made, ("case", *key), _case, ctx, s, facts)
+            if all(name in checked for name in params):
+                point_params = _parameters({name: checked[name][p] for name in params})
+            else:
+                point_params = _DEFAULTS.replace(**params)
+            rule = _once(made, ("rule", *key), _rule_name, rule, case)
+            job = _Job(len(rows) - 1, index, seed, point_params, params)
         except Exception as exc:
             rows[-1]["error"] = _message(exc)
             continue
-        groups.setdefault((s, tuple(sorted(facts.items())), rule), (case, rule, []))[2].append(job)
+        groups.setdefault((s, key[1], rule), (case, rule, []))[2].append(job)
     return rows, groups
+
+
+def _rule_name(rule: str | None, case: Case) -> str:
+    return get_rule(rule or case.organisation.default_rule).name
+
+
+def _once(made: dict[Any, Any], key: Any, make: Any, *args: Any) -> Any:
+    """``make(*args)``, made once per key (an exception too: raised again for every point that needs it)."""
+    got = made.get(key)
+    if got is None:
+        try:
+            got = made[key] = make(*args)
+        except Exception as exc:
+            got = made[key] = exc
+    if isinstance(got, Exception):
+        raise got
+    return got
+
+
+def _checked_params(ctx: SweepContext, points: Sequence[Point]) -> dict[str, list[Any]]:
+    """The values of each parameter factor over the points, as ``params.coerce`` gives them (a float, or an
+    int for a whole-number parameter), checked for the whole column at once; a column with a value ``coerce``
+    would refuse or convert otherwise (text, a bool, a number out of bounds) is left out, so that its points
+    go through ``Parameters.replace``. BASELINE entries stay as they are (a point leaves them unset)."""
+    out: dict[str, list[Any]] = {}
+    for k, f in enumerate(ctx.factors):
+        if f.target != "param":
+            continue
+        spec = SPECS[f.name]
+        column = [values[k] for _, values in points]
+        given = [v for v in column if v is not BASELINE]
+        if not given:
+            out[f.name] = column
+            continue
+        if not set(map(type, given)) <= {int, float}:
+            continue
+        x = np.array(given, dtype=float)
+        ok = bool(np.all(np.isfinite(x)) and np.all(x >= spec.low) and np.all(x <= spec.high))
+        if spec.kind is int:
+            ok = ok and bool(np.all(x == np.floor(x)))
+            convert = int
+        else:
+            convert = float
+        if ok:
+            out[f.name] = [v if v is BASELINE else convert(v) for v in column]
+    return out
+
+
+def _parameters(changes: dict[str, Any]) -> Parameters:
+    """The default parameters with ``changes`` (values already checked, in their parameters' types): what
+    ``_DEFAULTS.replace(**changes)`` gives, without checking each value again."""
+    new = object.__new__(Parameters)
+    new.__dict__.update(_DEFAULTS.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job], posterior: Posterior | None = None
@@ -270,17 +342,6 @@ def _evaluate(case: Case, rule: str, replications: int, jobs: list[_Job], poster
             except Exception as exc:
                 out.append(exc)
         return out
-
-
-def _figures_many(ctx: SweepContext, results: list[Any]) -> list[dict[str, Any]]:
-    """The recorded statistics of many points' results (a group of a pass), the same as :func:`_figures` of each:
-    each statistic over the points at once where it can be (``statistics.compute_many``)."""
-    out: list[dict[str, Any]] = [{} for _ in results]
-    for name in ctx.figures:
-        stat = STATISTICS[name]
-        for row, value in zip(out, compute_many(name, results), strict=True):
-            row.update(stat.row(value))
-    return out
 
 
 def _replication_table(ctx: SweepContext, index: int, res: Any) -> Any:

@@ -42,7 +42,10 @@ PER_REPLICATION = "per_replication"
 MAX_POINTS = 50_000_000  # points of a sweep (scenarios x design points)
 MAX_SAMPLED_POINTS = 1_000_000  # a Latin hypercube holds its sample matrix in memory (8 bytes per factor and point)
 MAX_CHUNK_POINTS = 100_000
-CHUNK_RUNS = 50_000  # default chunk: about this many runs (points x replications), at most 1,000 points
+#: Default chunk: about this many runs (points x replications), at most 1,000 points. A chunk's points of one case
+#: run side by side in a few vectorised passes (one per ``rounds`` value and coding of the case), so larger
+#: chunks mean larger passes; a chunk's results are about 25 MB at this size.
+CHUNK_RUNS = 200_000
 SCENARIO_SETS = ("historical", "all")
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
@@ -74,6 +77,9 @@ class Experiment:
     posterior: Posterior | None = None
     #: Cases the sweep's figures place on their maps (``mark:``): recorded in the manifest, never run.
     marked: tuple[Case, ...] = ()
+    #: Whether uncertain points (a posterior, or cases with codings) record their probabilities' intervals too
+    #: (``statistics.sweep_figures``); a calibration's prior sample, which reads only the probabilities, does not.
+    intervals: bool = True
 
     @classmethod
     def build(cls, *, scenarios: str | Sequence[str | Case], design: DesignSpec | str, replications: int, seed: int,
@@ -81,7 +87,7 @@ class Experiment:
               name: str = "experiment", description: str = "", chunk_points: int | None = None,
               text: str | None = None, path: str | os.PathLike[str] | None = None,
               posterior: str | os.PathLike[str] | Posterior | None = None,
-              mark: str | Sequence[str | Case] = ()) -> Experiment:
+              mark: str | Sequence[str | Case] = (), intervals: bool = True) -> Experiment:
         """An experiment from its parts, checked as an experiment file is (the file reader builds it here).
 
         ``scenarios``: cases, case ids, case files, ``historical`` or ``all``; ``factors``: made by
@@ -91,7 +97,8 @@ class Experiment:
         ``posterior``: a calibration's folder (relative to ``path``'s folder or the working folder), ``shipped``,
         ``none`` or a read :class:`Posterior`: each point's replications draw the parameters the point does not
         set from it (``model/posterior.py``); ``mark``: cases (as ``scenarios``) the figures place on their maps at
-        their coded facts, recorded in the manifest and never run.
+        their coded facts, recorded in the manifest and never run; ``intervals``: whether uncertain points record
+        their probabilities' intervals too.
         """
         r = ExperimentReader(str(path) if path is not None else f"experiment {name!r}")
         name, description = _check_name(r, name, description)
@@ -111,7 +118,7 @@ class Experiment:
         where = str(path) if path is not None else f"(built in code: {name})"
         post = _read_posterior(r, posterior, Path(path).parent if path is not None else Path.cwd())
         marked = read_cases(r, mark, Path(path).parent if path is not None else Path.cwd(), "mark") if mark else ()
-        return cls(path=where, text=text, sha256=sha, posterior=post, marked=marked, **parts)
+        return cls(path=where, text=text, sha256=sha, posterior=post, marked=marked, intervals=intervals, **parts)
 
     @property
     def points(self) -> int:

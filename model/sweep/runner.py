@@ -21,6 +21,7 @@ index, so the rows do not depend on the workers or the order in which chunks fin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -102,13 +103,21 @@ def _versions() -> dict[str, str]:
 # The manifest
 # --------------------------------------------------------------------------------------------------
 
+#: A factor whose levels are steps across a range or a distribution lists them in the manifest up to this many;
+#: beyond, the manifest gives their number with the distribution they come from (the levels follow from it), so
+#: that the manifest, rewritten as chunks finish, does not grow with a one-at-a-time design's points.
+MAX_LISTED_STEPS = 100
+
+
 def _factor_summary(exp: Experiment) -> list[dict[str, Any]]:
     out = []
     for f in exp.factors:
         d: dict[str, Any] = {"name": f.name, "target": f.target, "kind": f.kind, "given": f.given}
-        if f.values is not None:
+        if f.values is not None and (f.given == "values" or len(f.values) <= MAX_LISTED_STEPS):
             d["levels"] = list(f.values)
-        if f.distribution is not None and f.values is None:
+        elif f.values is not None:
+            d["level_count"] = len(f.values)
+        if f.distribution is not None and (f.values is None or "levels" not in d):
             dist = f.distribution
             d["distribution"] = {k: getattr(dist, k) for k in ("name", "low", "high", "mean", "sd", "mode")
                                  if getattr(dist, k) is not None}
@@ -176,11 +185,12 @@ def run_sweep(exp: Experiment, opts: SweepOptions, stream: TextIO | None = None,
     """
     t0 = time.monotonic()
     store = Store(opts.out)
-    store.check(exp.fingerprint)
+    exp = _as_chunked_before(exp, store.check(exp.fingerprint))
     backend = open_backend(opts.workers, opts.scheduler)
     try:
         with store.locked(), sigterm_as_interrupt():
-            session = _Session(exp, opts, store, backend, store.check(exp.fingerprint))
+            previous = store.check(exp.fingerprint)
+            session = _Session(_as_chunked_before(exp, previous), opts, store, backend, previous)
             if on_start is not None:
                 on_start(session.summary())
             outcome = session.finish(session.run(stream or sys.stderr))
@@ -188,6 +198,16 @@ def run_sweep(exp: Experiment, opts: SweepOptions, stream: TextIO | None = None,
         backend.close()
     outcome.seconds = time.monotonic() - t0
     return outcome
+
+
+def _as_chunked_before(exp: Experiment, previous: dict[str, Any] | None) -> Experiment:
+    """The experiment with the chunks of the folder it resumes: a chunk file holds a fixed range of points, so a
+    sweep resumed under another default chunk size (an earlier version's) keeps the folder's. The rows do not
+    depend on the chunks."""
+    size = (previous or {}).get("chunks", {}).get("points_per_chunk")
+    if isinstance(size, int) and size >= 1 and size != exp.chunk_points:
+        return dataclasses.replace(exp, chunk_points=size)
+    return exp
 
 
 class _Session:

@@ -1,0 +1,259 @@
+"""The engine's compiled loops: the mechanisms of ``model/mechanisms.py`` applied over every replication, member
+and rung in one pass of machine code (numba), where numpy would make one pass over memory per operation.
+
+Nothing here defines a mechanism. Each loop calls the very function object of ``model/mechanisms.py`` (compiled
+by numba from its Python source): :func:`model.mechanisms.others_mean` and :func:`model.mechanisms.revision` in
+a deliberation round, :func:`model.mechanisms.stance` for every stance; the vote's bookkeeping (:func:`_tally`) sums
+the days of delay with :func:`row_sum`, the one sum of the cost terms too. So there is one definition of each, and
+the compiled engine cannot drift from it; ``tests/test_compiled.py`` checks the loops, compiled, against the same
+functions interpreted, and the golden tests pin the outcomes. The arithmetic is IEEE double precision in the same
+order as numpy's (no fast-math), so the results are bit for bit those of the numpy expressions.
+
+numba is imported on first use (:func:`compiled`), not at import: commands that run no simulation (``--help``,
+``list``, errors on bad input) do not load it. The first simulation compiles the loops (a few CPU-seconds) and
+numba keeps them in its cache (``cache=True``), so later processes load them in a fraction of a second. The
+cache lives in a folder named by a hash of this file and ``mechanisms.py`` (numba itself only notices changes
+in the file of the function it caches, not in the functions that function calls): a changed mechanism is never
+served from an old cache. Without numba, the first simulation stops with one line saying how to install it
+(:class:`EngineError`; no slower fallback: numba is a dependency, and a second, interpreted path would be one more
+to keep equal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import mechanisms as mech
+from .errors import InputError
+
+
+def row_sum(values, n: int):
+    """The sum of ``values[0:n]`` in numpy's own order of summation over an axis (one term at a time below eight
+    terms; else eight accumulators, joined pairwise, then the rest): bit for bit what ``.sum(axis=-1)`` of the
+    array the values would form gives (but for a sum of negative zeros: -0.0 here, 0.0 in numpy). Elementwise on
+    numbers or arrays (a member's cost terms, some of them arrays over replications: ``agents._row_sum``), and
+    compiled for the vote's days of delay (:func:`_tally`)."""
+    if n < 8:
+        total = -0.0
+        for i in range(n):
+            total = total + values[i]
+        return total
+    a0, a1, a2, a3, a4, a5, a6, a7 = (values[0], values[1], values[2], values[3], values[4], values[5], values[6],
+                                      values[7])
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        a0, a1, a2, a3 = a0 + values[i], a1 + values[i + 1], a2 + values[i + 2], a3 + values[i + 3]
+        a4, a5, a6, a7 = a4 + values[i + 4], a5 + values[i + 5], a6 + values[i + 6], a7 + values[i + 7]
+    total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    for i in range(whole, n):
+        total = total + values[i]
+    return total
+
+
+# The functions the loops call, rebound to their compiled forms by _build (numba reads globals at compile time).
+_stance = mech.stance
+_others_mean = mech.others_mean
+_revision = mech.revision
+_row_sum = row_sum
+
+
+class EngineError(InputError):
+    """The compiled engine cannot run: numba cannot be imported. An :class:`InputError` (of the environment, not
+    of a file), so that the command line prints it as one line and exits with status 2."""
+
+
+def _deliberate(own, pos, pull, peer, lead, moves, rounds, out):
+    """``rounds`` rounds of simultaneous revision for every member, one replication at a time (its positions stay in
+    cache through the rounds): ``own`` and ``pos`` (members, R, rungs) the own assessments and the positions before
+    the first round; ``pull`` and ``peer`` (members, R) the revision's weights (scaled: ``revision_weights``);
+    ``lead`` the lead state's index (-1: none); ``moves`` (members,) whether a member revises (the requester,
+    parties and allies keep their positions). Writes the positions after the last round to ``out``. The sum over
+    the members adds them in order from 0, as Python's ``sum`` over their position arrays does."""
+    n, R, K = pos.shape
+    cur, nxt, total = np.empty((n, K)), np.empty((n, K)), np.empty(K)
+    for r in range(R):
+        for i in range(n):
+            for k in range(K):
+                cur[i, k] = pos[i, r, k]
+        for _ in range(rounds):
+            for k in range(K):
+                t = 0.0
+                for i in range(n):
+                    t += cur[i, k]
+                total[k] = t
+            for i in range(n):
+                for k in range(K):
+                    if not moves[i]:
+                        nxt[i, k] = cur[i, k]
+                        continue
+                    lead_pos = cur[lead, k] if lead >= 0 and i != lead else 0.0
+                    nxt[i, k] = _revision(own[i, r, k], lead_pos, _others_mean(total[k], cur[i, k], n),
+                                          pull[i, r], peer[i, r])
+            cur, nxt = nxt, cur
+        for i in range(n):
+            for k in range(K):
+                out[i, r, k] = cur[i, k]
+
+
+def _stances(utility, objection, delay, out):
+    """``mechanisms.stance`` of every utility (any shape, as a flat view) with its row's thresholds: ``objection``
+    and ``delay`` have one value for all (length 1) or one per element."""
+    one_o, one_d = objection.size == 1, delay.size == 1
+    for j in range(utility.size):
+        out[j] = _stance(utility[j], objection[0 if one_o else j], delay[0 if one_d else j])
+
+
+def _rung_stances(pos, objection, delay, out):
+    """``mechanisms.stance`` of every member on every rung: ``pos`` (members, R, rungs) positions, ``objection`` and
+    ``delay`` the thresholds (length 1: for all rows, else one per row); writes ``out`` (rungs, R, members)."""
+    n, R, K = pos.shape
+    one_o, one_d = objection.size == 1, delay.size == 1
+    for r in range(R):
+        o, d = objection[0 if one_o else r], delay[0 if one_d else r]
+        for i in range(n):
+            for k in range(K):
+                out[k, r, i] = _stance(pos[i, r, k], o, d)
+
+
+def _tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed):
+    """The vote's bookkeeping from the top rung down, one replication at a time: ``codes`` (rungs, R, members)
+    the stances, ``table[k]`` whether rung k + 1 may be tabled and ``passes[k]`` whether the rule passes it (both
+    (rungs, R)). A rung is on the table while nothing has passed; the first on the table is ``tabled``; a rung on
+    the table that does not pass adds to ``failed``, one that passes is the ``outcome``; a member objecting to a
+    rung on the table has ``vetoed``. ``delays`` are the days of consent withheld on the rung that passed: the
+    delaying members' ``draws`` (R, members; none: ``draws`` has no columns), summed as numpy sums a row."""
+    K, R, n = codes.shape
+    withheld = np.empty(max(n, 1))
+    for r in range(R):
+        out, first, lost = 0, 0, 0
+        for k in range(K - 1, -1, -1):
+            on = table[k, r] and out == 0
+            if not on:
+                continue
+            if first == 0:
+                first = k + 1
+            for i in range(n):
+                if codes[k, r, i] == 0:
+                    vetoed[r, i] = True
+            if passes[k, r]:
+                out = k + 1
+            else:
+                lost += 1
+        outcome[r], tabled[r], failed[r] = out, first, lost
+        delays[r] = 0.0
+        if out > 0 and draws.shape[1] == n:
+            for i in range(n):
+                withheld[i] = (1.0 if codes[out - 1, r, i] == 1 else 0.0) * draws[r, i]
+            delays[r] = _row_sum(withheld, n)
+
+
+def compiled() -> SimpleNamespace:
+    """The compiled loops (built on the first call: numba imported and the cache read or written)."""
+    global _BUILT
+    if _BUILT is None:
+        _BUILT = _build()
+    return _BUILT
+
+
+_BUILT: SimpleNamespace | None = None
+
+
+def _build() -> SimpleNamespace:
+    try:
+        import numba
+    except ImportError as exc:
+        raise EngineError("Python environment", "numba", f"cannot be imported ({exc}); the simulation engine's "
+                          "compiled loops need it: pip install 'numba>=0.60,<1'") from None
+    g = globals()
+    with _cache_folder(numba) as cache:
+        jit = numba.njit(cache=cache, error_model="numpy")
+        for name, func in (("_stance", mech.stance), ("_others_mean", mech.others_mean), ("_revision", mech.revision),
+                           ("_row_sum", row_sum)):
+            g[name] = jit(func)
+        return SimpleNamespace(deliberate=jit(_deliberate), stances=jit(_stances), rung_stances=jit(_rung_stances),
+                               tally=jit(_tally))
+
+
+def _fingerprint() -> str:
+    h = hashlib.sha256()
+    for path in (Path(__file__), Path(mech.__file__)):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _cache_folder(numba) -> Iterator[bool]:
+    """numba's cache folder for these loops while they are compiled (numba reads ``config.CACHE_DIR`` when a
+    function is decorated): ``$NUMBA_CACHE_DIR`` or the user's cache folder, under a name that hashes this file
+    and ``mechanisms.py``. Yields False (compile without a cache) when no such folder can be written."""
+    base = numba.config.CACHE_DIR or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "csto-sim")
+    folder = Path(base) / f"kernels-{_fingerprint()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        writable = os.access(folder, os.W_OK)
+    except OSError:
+        writable = False
+    before = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = str(folder)
+    try:
+        yield writable
+    finally:
+        numba.config.CACHE_DIR = before
+
+
+# -- what the engine calls ------------------------------------------------------------------------------------
+
+def deliberate(own: np.ndarray, positions: np.ndarray, pull: np.ndarray, peer: np.ndarray, lead: int,
+               moves: np.ndarray, rounds: int) -> np.ndarray:
+    """Every member's position (members, R, rungs) after ``rounds`` rounds of revision from ``positions``: see
+    :func:`_deliberate`. A new array (positions are replaced each round, never changed in place)."""
+    out = np.empty_like(positions)
+    compiled().deliberate(own, positions, pull, peer, lead, moves, rounds, out)
+    return out
+
+
+def stances(utility: np.ndarray, objection: np.ndarray | float, delay: np.ndarray | float) -> np.ndarray:
+    """``mechanisms.stance`` elementwise: int8 Stance codes of the shape of ``utility``; a threshold is one number
+    or an array that broadcasts against ``utility`` (one value per replication: an (R, 1) column against (R, k))."""
+    utility = np.asarray(utility, dtype=float)
+    objection, delay = (_spread(t, utility.shape) for t in (objection, delay))
+    flat = np.ascontiguousarray(utility).reshape(-1)
+    out = np.empty(flat.size, dtype=np.int8)
+    compiled().stances(flat, objection, delay, out)
+    return out.reshape(utility.shape)
+
+
+def rung_stances(positions: np.ndarray, objection: np.ndarray | float, delay: np.ndarray | float) -> np.ndarray:
+    """Every member's stance on every rung, (rungs, R, members) int8, from their positions (members, R, rungs) and
+    the thresholds (one number, or one per replication): :func:`_rung_stances`."""
+    n, R, K = positions.shape
+    out = np.empty((K, R, n), dtype=np.int8)
+    thresholds = [np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=float), (R,) if np.ndim(t) else (1,)))
+                  for t in (objection, delay)]
+    compiled().rung_stances(positions, *thresholds, out)
+    return out
+
+
+def _spread(threshold: np.ndarray | float, shape: tuple[int, ...]) -> np.ndarray:
+    """A threshold as a flat array: one element when it is one number, else one per element of ``shape``."""
+    if np.ndim(threshold) == 0:
+        return np.array([float(threshold)])
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(threshold, dtype=float), shape)).reshape(-1)
+
+
+def tally(codes: np.ndarray, table: np.ndarray, passes: np.ndarray, draws: np.ndarray | None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_tally`: (outcome, tabled, failed) int8 (R,), delays (R,) and vetoed (R, members) bool."""
+    K, R, n = codes.shape
+    outcome, tabled, failed = (np.empty(R, dtype=np.int8) for _ in range(3))
+    delays, vetoed = np.empty(R), np.zeros((R, n), dtype=bool)
+    draws = np.zeros((R, 0)) if draws is None else np.asarray(draws, dtype=float)
+    compiled().tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed)
+    return outcome, tabled, failed, delays, vetoed
