@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ class Experiment:
     marked: tuple[Case, ...] = ()
     #: Whether uncertain points (a posterior, or cases with codings) record their probabilities' intervals too
     #: (``statistics.sweep_figures``); a calibration's prior sample, which reads only the probabilities, does not.
-    intervals: bool = True
+    #: Extra columns only: not part of what the experiment is (its file, its points and seeds).
+    intervals: bool = field(default=True, compare=False)
 
     @classmethod
     def build(cls, *, scenarios: str | Sequence[str | Case], design: DesignSpec | str, replications: int, seed: int,
