@@ -3,8 +3,10 @@ Debian's Chromium driven headless by Playwright.
 
 The browser test starts ``csto-sim explore --port 0`` from the repository's root, opens the printed
 address and clicks through the page: the named tabs, Step and Play (the trace figure changes), a case
-chosen, a fact edited (the what-if changes, the Compare tab shows the library's numbers), the case file
-downloaded and run, a slider moved (its label shows the value), a bad value. It saves a screenshot into
+chosen, a fact edited (the what-if changes, the Compare tab shows the library's numbers with their
+intervals), the approval map of the what-if (its numbers and the cases placed on it), the case file
+downloaded and run, a slider moved (its label shows the value), point parameters instead of the posterior,
+a bad value. It saves a screenshot into
 the test's tmp folder and, when ``CSTO_SIM_SCREENSHOT`` names a file (e.g. ``docs/explorer.png``), there
 too. It is skipped only when /usr/bin/chromium or Playwright is missing; ``.ci/run`` installs both, so in
 CI it runs.
@@ -36,6 +38,7 @@ from model.explorer.explorer import (
     EDITABLE_FACTS,
     MAIN_PARAMETERS,
     OPENING_CASE,
+    PARAMETER_CHOICES,
     RUN_FIELDS,
     SETTINGS_HELP,
     ExplorerModel,
@@ -49,8 +52,11 @@ from model.explorer.explorer import (
 )
 from model.ladder import LEVELS
 from model.params import SPECS, ParameterError, Parameters
+from model.posterior import load_posterior, run_with
 from model.scenario import load_scenario, with_facts
+from model.seeds import derive_seed
 from model.simulate import simulate
+from model.statistics import outcome_intervals, wilson_interval
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -65,7 +71,7 @@ VIEWPORT = {"width": 1600, "height": 1000}  # the page's size in the browser (an
 
 @pytest.mark.parametrize("case", ["kazakhstan-2022", "kyrgyzstan-2010-06"])  # the second has alternative codings
 def test_explorer_model_gives_the_numbers_of_simulate(case):
-    model = ExplorerModel(case=case, replications=400, seed="7", influence=0.2, settings="noise=0.5")
+    model = ExplorerModel(case=case, replications=400, seed="7", influence=0.2, settings="noise=0.5", posterior="none")
     assert model.error is None
     ref = simulate(case, 400, 7, params=Parameters().replace(influence=0.2, noise=0.5), trace=True)
     assert model.result.outcome_probabilities == ref.outcome_probabilities
@@ -73,12 +79,46 @@ def test_explorer_model_gives_the_numbers_of_simulate(case):
     assert model.result.trace == ref.trace
     assert model.result.members == ref.members
     assert model.summary()["changed"] == {"influence": (0.2, 0.6), "noise": (0.5, 0.2)}
+    assert model.posterior is None and model.summary()["posterior"] is None
+    # The intervals: the project's one definition over the codings drawn (Monte Carlo only without them).
+    assert model.intervals["what-if"] == {k: (v["lo"], v["hi"]) for k, v in outcome_intervals(ref.outcome, ref.draw).items()}
+    note = model.interval_notes()["what-if"]
+    assert ("2 codings of the facts, point parameters" in note) if ref.case.alternatives else ("Monte Carlo only" in note)
+
+
+@pytest.mark.parametrize("case", ["kazakhstan-2022", "kyrgyzstan-2010-06"])
+def test_by_default_the_explorer_runs_over_the_shipped_posterior_as_csto_sim_run(case):
+    from model.cli import build_parser
+
+    assert model_params()["posterior"]["value"] == build_parser().parse_args(["run", case]).posterior == "shipped"
+    model = ExplorerModel(case=case, replications=400, seed=7, influence=0.2)
+    assert model.error is None and model.over_posterior
+    post = load_posterior("shipped")
+    ref = run_with(load_scenario(case), 400, 7, post, overrides={"influence": 0.2}, trace=True)
+    base = run_with(load_scenario(case), 400, 7, post)
+    assert model.result.outcome_probabilities == ref.outcome_probabilities
+    assert model.baseline.outcome_probabilities == base.outcome_probabilities
+    assert model.result.trace == ref.trace
+    assert model.fixed == {"influence": 0.2} and model.summary()["changed"] == {"influence": (0.2, 0.6)}
+    for side, res in (("what-if", ref), ("baseline", base)):
+        expected = outcome_intervals(res.outcome, res.draw)
+        assert model.intervals[side] == {k: (v["lo"], v["hi"]) for k, v in expected.items()}
+    assert "posterior sets" in model.interval_notes()["what-if"]
+    lo, hi = model.intervals["what-if"]["deployment"]
+    assert lo <= model.result.outcome_probabilities["deployment"] <= hi
+    # The traced replication (replication 0) ran with the first block's set, the page's influence fixed on it.
+    set_id, rows, seed = model.result.blocks[0]
+    drawn = post.sets[post.ids.index(set_id)].replace(influence=0.2)
+    assert model.trace_set == set_id and model.trace_params == drawn
+    alone = simulate(load_scenario(case), rows, seed, params=drawn, trace=True)
+    assert alone.trace == model.result.trace and alone.outcome[0] == model.result.outcome[0]
+    assert model.rounds == drawn.rounds + 1
 
 
 def test_the_baseline_is_the_case_as_coded_and_the_what_if_the_pages_settings():
     facts = {"request.framing": "internal", "threat.deaths": (20.0, 100.0)}
     model = ExplorerModel(case="kazakhstan-2022", replications=500, seed=3, rule="simple_majority", influence=0.3,
-                          facts=facts)
+                          facts=facts, posterior="none")
     assert model.error is None
     base = simulate("kazakhstan-2022", 500, 3)
     case = load_scenario("kazakhstan-2022")
@@ -93,22 +133,36 @@ def test_the_baseline_is_the_case_as_coded_and_the_what_if_the_pages_settings():
         assert r["baseline"] == base.outcome_probabilities[r["outcome"]]
         assert r["what-if"] == whatif.outcome_probabilities[r["outcome"]]
         assert r["difference"] == pytest.approx(r["what-if"] - r["baseline"])
-        assert not any("interval" in k for k in r)  # intervals are shown only once wired (model.intervals)
+        # Kazakhstan 2022 has no alternative codings: at point parameters the interval is Monte Carlo only (Wilson).
+        for side, res in (("baseline", base), ("what-if", whatif)):
+            n = round(res.outcome_probabilities[r["outcome"]] * 500)
+            assert r[f"{side} interval"] == pytest.approx(wilson_interval(n, 500), abs=1e-12)
     assert rows[-1]["difference"] < -0.5  # framed as internal, deployment falls away
     assert model.summary()["facts"] == {"request.framing": ("internal", "external"),
                                         "threat.deaths": ("20 to 100", "20 to 230")}
 
 
-def test_intervals_add_columns_to_the_compare_table_once_set():
-    model = ExplorerModel(case="kazakhstan-2022", replications=100)
-    model.intervals = {side: {lvl: (0.0, 1.0) for lvl in LEVELS} for side in ("baseline", "what-if")}
-    assert model.outcome_rows()[0]["what-if interval"] == (0.0, 1.0)
+def test_the_parameters_choice_and_its_text():
+    from model.explorer.app import parameters_text
+
+    assert set(PARAMETER_CHOICES) == {"shipped", "none"}
+    point = ExplorerModel(case="kazakhstan-2022", replications=100, posterior="none")
+    assert parameters_text(point).startswith("Point parameters (no posterior): the defaults and the page's. 90% "
+                                              "interval: Monte Carlo only.")
+    coded = ExplorerModel(case="kyrgyzstan-2010-06", replications=100, posterior="none")
+    assert "90% interval: over the codings of the facts. What-if [90% intervals over 2 codings" in parameters_text(coded)
+    drawn = ExplorerModel(case="kazakhstan-2022", replications=100, noise=0.5)
+    text = parameters_text(drawn)
+    assert text.startswith("Parameters drawn from the shipped posterior (200 sets) for every replication; fixed on "
+                           "every set (changed on the page): noise = 0.5. 90% interval over the posterior. What-if "
+                           "[90% intervals over ")
+    assert "90% interval over the posterior and codings. " in parameters_text(ExplorerModel(replications=100))
 
 
 def test_the_case_file_runs_and_gives_the_what_if(tmp_path, capsys):
     facts = {"request.framing": "internal", "lead_state.strategic_value": 0.25, "threat.deaths": (40.0, 80.0)}
     model = ExplorerModel(case="kyrgyzstan-2010-06", replications=300, seed=5, rule="simple_majority", w_legal=2.0,
-                          facts=facts)
+                          facts=facts, posterior="none")
     assert model.error is None
     text = model.case_file()
     data = yaml.safe_load(text)
@@ -131,6 +185,24 @@ def test_the_case_file_runs_and_gives_the_what_if(tmp_path, capsys):
     ran = json.loads(capsys.readouterr().out)
     assert ran["scenario"] == "kyrgyzstan-2010-06-explorer"
     assert ran["outcome_probabilities"] == pytest.approx(model.result.outcome_probabilities, abs=1e-4)
+
+
+def test_the_case_file_over_the_posterior_gives_the_command_of_the_pages_numbers(tmp_path, capsys):
+    model = ExplorerModel(case="kazakhstan-2022", replications=300, seed=5, w_legal=2.0,
+                          facts={"request.framing": "internal"})
+    text = model.case_file()
+    command = next(line for line in text.splitlines() if line.startswith("# The page's what-if numbers: "))
+    assert command.endswith("csto-sim run FILE --rule consensus -n 300 --seed 5 --set w_legal=2.0")
+    path = tmp_path / "whatif.yaml"
+    path.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", str(path), "-n", "300", "--seed", "5", "--set", "w_legal=2.0", "--json"]) == 0
+    ran = json.loads(capsys.readouterr().out)
+    assert ran["outcome_probabilities"] == pytest.approx(model.result.outcome_probabilities, abs=1e-4)
+    page = model.intervals["what-if"]
+    for level, (lo, hi) in page.items():
+        assert (ran["outcome_intervals"][level]["lo"], ran["outcome_intervals"][level]["hi"]) == pytest.approx(
+            (lo, hi), abs=1e-4)
 
 
 def test_the_case_file_of_the_case_as_coded_runs_as_the_case(tmp_path):
@@ -164,6 +236,7 @@ def test_value_labels():
     ({"replications": 0}, "replications: 0 is out of range"),
     ({"case": "atlantis-1999"}, "no such scenario file or case id"),
     ({"rule": "majority-of-one"}, "unknown decision rule 'majority-of-one'"),
+    ({"posterior": "maybe"}, "posterior: 'maybe' is not a choice (allowed: shipped, none)"),
     ({"facts": {"request.framing": "sideways"}}, "facts.request.framing.value: 'sideways' is not allowed"),
     ({"facts": {"threat.deaths": (50.0, 10.0)}}, "facts.threat.deaths.range: low 50 is above high 10"),
     ({"facts": {"request.by": None}}, "facts: 'request.by' cannot be edited on the page"),
@@ -193,7 +266,8 @@ def test_the_fields_cover_every_case_and_parameter():
     assert params["case"]["values"] == case_ids()
     assert params["case"]["value"] == OPENING_CASE and "kazakhstan-2022" in params["case"]["values"]
     assert set(SPECS) | set(RUN_FIELDS) == set(params) | {"facts"}
-    assert list(params)[5:5 + len(MAIN_PARAMETERS)] == list(MAIN_PARAMETERS)
+    assert list(params)[6:6 + len(MAIN_PARAMETERS)] == list(MAIN_PARAMETERS)
+    assert params["posterior"]["values"] == list(PARAMETER_CHOICES) and params["posterior"]["value"] == "shipped"
     defaults = Parameters()
     for name, spec in SPECS.items():
         field = params[name]
@@ -214,7 +288,7 @@ def test_the_fields_cover_every_case_and_parameter():
 def test_step_replays_the_traced_replication():
     model = ExplorerModel(case="kazakhstan-2022", replications=100, seed=1)
     rounds = len(model.result.trace)
-    assert rounds == model.result.params.rounds + 1 == model.rounds
+    assert rounds == model.trace_params.rounds + 1 == model.rounds
     assert model.shown_rounds == rounds and model.running and model.decided
     probabilities = model.result.outcome_probabilities
     seen = []
@@ -239,6 +313,128 @@ def test_the_trace_figure_grows_by_a_round_at_each_step():
         np.testing.assert_allclose(line.get_ydata(), [r[member][-1] for r in model.result.trace[:shown]])
         fig.clf()
     assert lengths == list(range(1, model.rounds + 1))
+
+
+# -- the approval map of the what-if -------------------------------------------------------------------
+
+def test_each_legal_situation_has_one_point_and_keeps_the_cases_own_ignored_facts():
+    from model.explorer.approval import legal_points
+    from model.plots.approval import LEGAL_SITUATIONS, legal_situation
+
+    case = load_scenario("kazakhstan-2022")  # internal unrest framed as external, de jure territory
+    points = legal_points(case)
+    assert list(points) == list(LEGAL_SITUATIONS)
+    for row, (origin, territory, framing) in points.items():
+        assert legal_situation(origin, territory, framing) == row
+    assert points["internal"] == ("internal", case.value("threat.territory"), "internal")
+    assert points["external_contested"] == ("external_state", "contested", case.value("request.framing"))
+
+
+def _cell_result(model, view, row: str, level: int):
+    """What the sweep's point of a cell gives, run alone as ``simulate``/``run_with`` (the cell's point index and
+    seed as a sweep's: point i = row x levels + level, seed derive_seed(seed, i))."""
+    from model.explorer.approval import legal_points
+    from model.plots.approval import X_FACT
+
+    points = legal_points(model.whatif)
+    origin, territory, framing = points[row]
+    index = list(points).index(row) * len(view.panel.x) + level
+    case = with_facts(model.whatif, {"threat.origin": origin, "threat.territory": territory,
+                                     "request.framing": framing, X_FACT: float(view.panel.x[level])})
+    return run_with(case, view.replications, derive_seed(model.seed, index), model.posterior, rule=model.result.rule,
+                    params=Parameters().replace(**model.fixed), overrides=model.fixed)
+
+
+def test_the_approval_map_of_the_case_at_point_parameters():
+    from model.crisis import coded_strategic_value
+    from model.explorer import approval
+    from model.plots.approval import LEGAL_SITUATIONS, legal_situation
+
+    model = ExplorerModel(case="kazakhstan-2022", replications=100, seed=4, influence=0.4, posterior="none")
+    view = model.approval_map()
+    case = model.base_case
+    assert view.key == ("organisation", case.value("request.measure")) and list(view.data.panels) == [view.key]
+    panel = view.panel
+    np.testing.assert_allclose(panel.x, np.linspace(0, 1, approval.X_LEVELS))
+    assert panel.rows == tuple(LEGAL_SITUATIONS) and panel.p.shape == (6, approval.X_LEVELS)
+    # The case placed at its coded strategic value and legal situation, in the colour of its observed outcome.
+    (mark,) = view.data.marks
+    assert (mark.case_id, mark.kind, mark.observed) == (case.id, "historical", "deployment")
+    assert mark.x == pytest.approx(coded_strategic_value(case))
+    assert mark.row == legal_situation(case.value("threat.origin"), case.value("threat.territory"),
+                                       case.value("request.framing"))
+    # Each cell is P(approved) of its point, as the point run alone gives it (the project's sweep code).
+    for row, level in (("internal_framed_external", 3), ("external_contested", 8), ("member_state", 10)):
+        res = _cell_result(model, view, row, level)
+        assert panel.p[panel.rows.index(row), level] == pytest.approx(res.approval, abs=1e-6)
+    assert 0.05 < panel.p[panel.rows.index("external_contested"), 8] < 0.95  # a cell that is not all or nothing
+    at = view.at(mark)
+    i = panel.rows.index(mark.row)
+    assert at["p"] == pytest.approx(np.interp(mark.x, panel.x, panel.p[i]))
+    assert model.approval_map() is view  # kept per settings
+    other = ExplorerModel(case="kazakhstan-2022", replications=100, seed=4, influence=0.5, posterior="none")
+    assert approval.cached(other) is None
+
+
+def test_the_approval_map_over_the_posterior_has_the_band_and_places_the_what_if():
+    from model.explorer import approval
+    from model.plots.approval import legal_situation
+
+    facts = {"request.framing": "internal"}
+    model = ExplorerModel(case="kazakhstan-2022", replications=100, seed=2, facts=facts)
+    view = model.approval_map()
+    assert view.posterior.endswith("(200 sets)") and view.panel.lo is not None and view.data.band
+    whatif, coded = view.data.marks
+    assert (whatif.case_id, whatif.kind, whatif.observed) == ("kazakhstan-2022-explorer", "what-if", None)
+    assert whatif.row == legal_situation("internal", "de_jure", "internal") == "internal"
+    assert (coded.case_id, coded.row) == ("kazakhstan-2022", "internal_framed_external")
+    assert view.case is whatif
+    panel = view.panel
+    for row, level in (("internal", 9), ("external_de_jure", 0)):
+        res = _cell_result(model, view, row, level)
+        i = panel.rows.index(row)
+        assert panel.p[i, level] == pytest.approx(res.approval, abs=1e-6)
+        assert (panel.lo[i, level], panel.hi[i, level]) == pytest.approx(
+            (res.approval_interval["lo"], res.approval_interval["hi"]), abs=1e-6)
+    # The band: where the interval holds 0.5 (approval.band_spans), as the shipped map draws it.
+    for row, spans in panel.band.items():
+        for lo_x, hi_x in spans:
+            i = panel.rows.index(row)
+            mid = (lo_x + hi_x) / 2
+            assert np.interp(mid, panel.x, panel.lo[i]) <= 0.5 <= np.interp(mid, panel.x, panel.hi[i])
+    # A what-if that asks for another measure moves to that panel; the case as coded is then off it.
+    asks = ExplorerModel(case="kazakhstan-2022", replications=100, seed=2, posterior="none",
+                         facts={"request.measure": "assistance"})
+    moved = asks.approval_map()
+    assert moved.key == ("organisation", "assistance")
+    assert [m.case_id for m in moved.data.off_map] == ["kazakhstan-2022"] and moved.at(moved.data.off_map[0]) is None
+    assert approval.cached(asks) is moved
+
+
+def test_the_approval_figure_draws_the_panel_and_the_case_where_the_data_say():
+    from model.explorer.app import approval_rows, placement_text
+    from model.plots.explorer import approval_figure
+
+    model = ExplorerModel(case="kazakhstan-2022", replications=100, seed=4, influence=0.4, posterior="none")
+    view = model.approval_map()
+    fig = approval_figure(view, "t")
+    axes = [ax for ax in fig.axes if ax.get_visible() and any(c.get_gid() == "approval-grid" for c in ax.collections)]
+    assert len(axes) == 1
+    ax = axes[0]
+    grid = next(c for c in ax.collections if c.get_gid() == "approval-grid")
+    np.testing.assert_allclose(np.asarray(grid.get_array()).reshape(view.panel.p.shape), view.panel.p)
+    (mark,) = view.data.marks
+    point = next(ln for ln in ax.get_lines() if ln.get_gid() == f"mark-{mark.case_id}")
+    assert point.get_xdata()[0] == pytest.approx(mark.x) and point.get_ydata()[0] == view.panel.rows.index(mark.row)
+    for row, xs in view.panel.boundary.items():
+        drawn = sorted(ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_gid() == f"boundary-{row}")
+        assert drawn == pytest.approx(sorted(xs))
+    assert not any(str(c.get_gid()).startswith("band-") for c in ax.collections)  # no band at point parameters
+    header, rows = approval_rows(view)
+    assert header[0] == "legal situation" and header[-1] == "0.5 at" and len(rows) == 6
+    assert rows[0][1:-1] == [f"{p:.2f}" for p in view.panel.p[0]]
+    assert placement_text(view, mark).startswith(f"{mark.label} ({mark.case_id}): strategic value {mark.x:.2f}, ")
+    fig.clf()
 
 
 def test_explore_without_the_viz_extra_says_how_to_install_it(monkeypatch, capsys):
@@ -345,6 +541,17 @@ def _choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _reset(page) -> None:
+    """Press Reset and wait until the page shows the new run alone (while the page re-renders, the old run's
+    summary may for a moment stand beside the new one: each carries its run's class csto-run-N)."""
+    from playwright.sync_api import expect
+
+    run = re.search(r"csto-run-\d+", page.locator(".csto-summary").get_attribute("class")).group(0)
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator(f".csto-summary:not(.{run})")).to_have_count(1)
+    expect(page.locator(".csto-summary")).to_have_count(1)
+
+
 def _loaded(page, image) -> bytes:
     """A screenshot of the figure ``image`` (a locator of an img) once the browser has decoded it."""
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
@@ -355,10 +562,29 @@ def _expected_compare(model: ExplorerModel) -> list[str]:
     """The cells of the Compare tab's table, row by row, as the page must show them for ``model``'s numbers."""
     from model.explorer.explorer import format_difference
 
-    cells = ["outcome", "baseline", "what-if", "difference"]
+    cells = ["outcome", "baseline", "baseline interval", "what-if", "what-if interval", "difference"]
     for r in model.outcome_rows():
-        cells += [r["outcome"], f"{r['baseline']:.3f}", f"{r['what-if']:.3f}", format_difference(r["difference"])]
+        cells += [r["outcome"], f"{r['baseline']:.3f}", "{:.3f} to {:.3f}".format(*r["baseline interval"]),
+                  f"{r['what-if']:.3f}", "{:.3f} to {:.3f}".format(*r["what-if interval"]),
+                  format_difference(r["difference"])]
     return cells
+
+
+def _expected_outcomes(model: ExplorerModel) -> list[str]:
+    """The cells of the Outcomes tab's table: the what-if's probabilities with their 90% intervals."""
+    cells = ["outcome", "probability", "90% interval"]
+    for level in LEVELS:
+        cells += [level, f"{model.result.outcome_probabilities[level]:.3f}",
+                  "{:.3f} to {:.3f}".format(*model.intervals["what-if"][level])]
+    return cells
+
+
+def _expected_approval(view) -> tuple[list[str], list[str]]:
+    """The approval map's placement lines and its table's cells, as the page must show them for ``view``."""
+    from model.explorer.app import approval_rows, placement_text
+
+    header, rows = approval_rows(view)
+    return [placement_text(view, m) for m in view.data.marks], header + [c for row in rows for c in row]
 
 
 def test_the_page_in_chromium(tmp_path):
@@ -386,6 +612,14 @@ def test_the_page_in_chromium(tmp_path):
                 expect(page.locator(".csto-title")).to_have_text(opening.base_case.title)
                 expect(page.locator(".csto-observed")).to_contain_text(f"Observed outcome: {opening.baseline.observed}")
                 expect(page.locator(".csto-modal")).to_contain_text(f"modal outcome: {opening.result.modal_outcome}")
+                # Intervals: over the shipped posterior and the codings by default, as csto-sim run.
+                expect(page.locator(".csto-interval-note")).to_contain_text(
+                    "Parameters drawn from the shipped posterior (200 sets) for every replication")
+                expect(page.locator(".csto-interval-note")).to_contain_text("90% interval over the posterior and codings")
+                expect(page.locator(".csto-p-deployment-interval")).to_have_text(
+                    "[{:.3f}-{:.3f}]".format(*opening.intervals["what-if"]["deployment"]))
+                expect(page.locator(".csto-outcome-table th, .csto-outcome-table td")).to_have_text(
+                    _expected_outcomes(opening))
 
                 # Named tabs, each with its content.
                 tabs = {"Outcomes": ".csto-outcome-figure img", "Deliberation": ".csto-trace img",
@@ -428,7 +662,7 @@ def test_the_page_in_chromium(tmp_path):
                 # Another case: a change waits for Reset, then runs.
                 _choose(page, "case", "kazakhstan-2022")
                 expect(page.locator(".csto-pending")).to_be_visible()
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(page.locator(".csto-title")).to_have_text("Kazakhstan, January 2022")
                 expect(page.locator(".csto-pending")).to_have_count(0)
                 as_coded = _p_deployment(page)
@@ -447,21 +681,42 @@ def test_the_page_in_chromium(tmp_path):
                 deaths.fill("50 to 120")
                 deaths.press("Enter")
                 expect(page.locator(".csto-fact-error")).to_have_count(0)
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(shown).not_to_have_text(f"P(deployment) = {as_coded:.3f}")
                 framed = ExplorerModel(case="kazakhstan-2022", rule=opening.result.rule,
                                        facts={"request.framing": "internal", "threat.deaths": (50.0, 120.0)})
                 expect(shown).to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
-                expect(page.locator(".csto-p-baseline")).to_have_text(f"baseline {as_coded:.3f}")
+                expect(page.locator(".csto-p-baseline")).to_have_text(
+                    f"baseline {as_coded:.3f} " + "[{:.3f}-{:.3f}]".format(*framed.intervals["baseline"]["deployment"]))
                 page.get_by_role("tab", name="Compare").click()
+                expect(page.locator(".csto-baseline")).to_have_text(
+                    "baseline: kazakhstan-2022 as coded, parameters drawn from the shipped posterior, rule consensus")
+                expect(page.locator(".csto-whatif")).to_contain_text("parameters: the posterior's; rule: consensus")
                 expect(page.locator(".csto-whatif")).to_contain_text(
                     "request.framing = internal (coded: external); threat.deaths = 50 to 120 (coded: 20 to 230)")
                 expect(page.locator(".csto-compare th, .csto-compare td")).to_have_text(_expected_compare(framed))
                 _loaded(page, page.locator(".csto-compare-figure img"))
-                page.screenshot(path=str(shot))  # the page as docs/explorer.png shows it
+                page.evaluate("() => { window.scrollTo(0, 0); "
+                              "document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }")
+                page.screenshot(path=str(shot))  # the page as docs/explorer.png shows it, from its top
                 if target := os.environ.get("CSTO_SIM_SCREENSHOT"):
                     Path(target).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(shot, target)
+
+                # The approval map of the what-if, computed when the tab opens: the case and the what-if placed on
+                # it, and its numbers, those of the library's map for the same settings.
+                page.get_by_role("tab", name="Approval map").click()
+                expect(page.locator(".csto-approval-computing")).to_be_visible()
+                view = framed.approval_map()
+                placed, cells = _expected_approval(view)
+                assert [m.case_id for m in view.data.marks] == ["kazakhstan-2022-explorer", "kazakhstan-2022"]
+                _loaded(page, page.locator(".csto-approval-figure img").first)
+                expect(page.locator(".csto-approval-computing")).to_have_count(0)
+                expect(page.locator(".csto-approval-case")).to_have_text(placed)
+                expect(page.locator(".csto-approval-case").first).to_contain_text(
+                    "A (kazakhstan-2022-explorer): strategic value ")
+                expect(page.locator(".csto-approval-table th, .csto-approval-table td")).to_have_text(cells)
+                page.screenshot(path=str(tmp_path / "approval-map.png"))
 
                 # Download the what-if as a case file: it loads and runs, and gives the page's numbers.
                 page.get_by_role("tab", name="Facts").click()
@@ -473,7 +728,8 @@ def test_the_page_in_chromium(tmp_path):
                 loaded = load_scenario(case_file)
                 assert loaded.kind == "what-if" and loaded.facts["request.framing"].value == "internal"
                 assert (loaded.facts["threat.deaths"].low, loaded.facts["threat.deaths"].high) == (50, 120)
-                again = simulate(loaded, framed.result.replications, framed.result.seed, rule=framed.result.rule)
+                again = run_with(loaded, framed.result.replications, framed.result.seed, load_posterior("shipped"),
+                                 rule=framed.result.rule)
                 assert again.outcome_probabilities == framed.result.outcome_probabilities
 
                 # Back to the facts as coded; take Russia's pull away with the slider (its label shows the value).
@@ -485,7 +741,7 @@ def test_the_page_in_chromium(tmp_path):
                 expect(slider).to_have_attribute("aria-valuenow", "0")
                 page.locator("body").click(position={"x": 900, "y": 10})  # the slider loses focus: the label stays
                 expect(page.get_by_text("influence (the lead state's pull) = 0", exact=True)).to_be_visible()
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(shown).not_to_have_text(f"P(deployment) = {framed.p_deployment:.3f}")
                 after = _p_deployment(page)
                 assert after < as_coded - 0.2, (as_coded, after)
@@ -500,12 +756,25 @@ def test_the_page_in_chromium(tmp_path):
                 settings = page.get_by_label(SETTINGS_HELP)
                 settings.fill("noise=abc")
                 settings.press("Enter")
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(page.locator(".csto-error")).to_contain_text("noise: expected a number, got 'abc'")
                 settings.fill("")
                 settings.press("Enter")
-                page.get_by_role("button", name="Reset").click()
+                _reset(page)
                 expect(shown).to_have_text(f"P(deployment) = {after:.3f}")
+
+                # Point parameters instead of the posterior: the library's numbers, the intervals Monte Carlo only.
+                _choose(page, "parameters", PARAMETER_CHOICES["none"])
+                _reset(page)
+                point = ExplorerModel(case="kazakhstan-2022", rule=opening.result.rule, influence=0.0, posterior="none")
+                note = page.locator(".csto-interval-note")
+                expect(note.filter(has_text="Point parameters (no posterior): the defaults and the page's. 90% "
+                                            "interval: Monte Carlo only")).to_be_visible()
+                expect(note).to_have_count(1)
+                expect(shown).to_have_text(f"P(deployment) = {point.p_deployment:.3f}")
+                page.get_by_role("tab", name="Outcomes").click()
+                expect(page.locator(".csto-outcome-table th, .csto-outcome-table td")).to_have_text(
+                    _expected_outcomes(point))
             finally:
                 browser.close()
         code = server.interrupt()
