@@ -23,7 +23,7 @@ DAY_QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 #: The share of the distribution an outcome probability's interval covers: its ends are the 5th and 95th percentiles.
 INTERVAL_LEVEL = 0.90
 #: Below this many replications that deployed, the troop figures (the lead state's share, each member's mean troops)
-#: are withheld from printed reports: they would be read from too few deployments to mean anything.
+#: are withheld from printed reports and from the troop figure: they would be read from too few deployments.
 MIN_DEPLOYED = 30
 
 

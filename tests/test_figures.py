@@ -14,7 +14,7 @@ from model import simulate
 from model.cli import main
 from model.files.runfolder import write_run
 from model.ladder import LEVELS
-from model.plots import KIND_SOURCES, KINDS, MIN_DEPLOYED_REPLICATIONS
+from model.plots import KIND_SOURCES, KINDS
 from model.plots import cases as C
 from model.plots import data as D
 from model.plots import explain as X
@@ -22,6 +22,7 @@ from model.plots import figures as F
 from model.plots import sweeps as S
 from model.plots.draw import _sweep_figure, sweep_kinds
 from model.plots.style import clipped, new_figure, save
+from model.statistics import MIN_DEPLOYED as MIN_DEPLOYED_REPLICATIONS
 from model.terms import REASONS
 
 

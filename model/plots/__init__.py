@@ -40,6 +40,3 @@ KIND_SOURCES: dict[str, tuple[str, str]] = {
                   "constrained pairs"),
 }
 
-#: Below this many replications that deployed, the troop figure withholds per-member troops (too few to
-#: describe a distribution) and says so.
-MIN_DEPLOYED_REPLICATIONS = 30

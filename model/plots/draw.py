@@ -11,7 +11,8 @@ import numpy as np
 from ..errors import InputError
 from ..ladder import LEVELS, Level
 from ..params import Parameters
-from . import CALIBRATION_KINDS, DISCOVER_KINDS, EXPLAIN_KINDS, MIN_DEPLOYED_REPLICATIONS, RUN_KINDS
+from ..statistics import MIN_DEPLOYED
+from . import CALIBRATION_KINDS, DISCOVER_KINDS, EXPLAIN_KINDS, RUN_KINDS
 from . import KINDS as KINDS
 from . import data as data_mod
 from . import figures as F
@@ -142,7 +143,7 @@ def run_figure(run: RunData, kind: str) -> Any:
         deployed = run.outcome == Level.DEPLOYMENT
         return F.troops_by_member(run.members, run.troops[deployed], f"Troops by member on deployment: {title}",
                                   caption(None, s["seed"], f"rule {s['rule']}"), observed.get("troops"),
-                                  s["replications"], MIN_DEPLOYED_REPLICATIONS)
+                                  s["replications"], MIN_DEPLOYED)
     if kind == "objections":
         return F.objections_by_member(run.members, s["objection_rate"], run.objecting_reason,
                                       f"Objections and the reasons for objecting: {title}", sub, run.objecting_share)

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..ladder import LEVELS, MEASURES
-from . import MIN_DEPLOYED_REPLICATIONS
+from ..statistics import MIN_DEPLOYED
 from .style import CATEGORY_COLOURS, LEVEL_COLOURS, caption, fit, heading, new_figure
 
 MEASURE_NAMES = MEASURES
@@ -97,7 +97,7 @@ def days_distribution(days: np.ndarray, title: str, subtitle: str, observed: tup
 
 def troops_by_member(members: Sequence[str], troops: np.ndarray, title: str, subtitle: str,
                      observed: Mapping[str, tuple[float, float]] | None = None, replications: int | None = None,
-                     minimum: int = MIN_DEPLOYED_REPLICATIONS):
+                     minimum: int = MIN_DEPLOYED):
     """Troops sent by each member over the replications that deployed (box plots), with the sources'
     range where recorded. With fewer than ``minimum`` deploying replications the boxes are withheld (too
     few to describe a distribution) and the figure says so; it always says how many deployed."""
