@@ -86,15 +86,20 @@ def deployed_replications(outcome: np.ndarray) -> int:
     return int(np.count_nonzero(outcome == Level.DEPLOYMENT))
 
 
-def wilson_interval(successes: Any, n: int, level: float = INTERVAL_LEVEL) -> tuple[Any, Any]:
+def wilson_interval(successes: Any, n: Any, level: float = INTERVAL_LEVEL) -> tuple[Any, Any]:
     """The Wilson score interval of a binomial share ``successes / n`` (Wilson 1927, JASA 22: 209-212): the
-    Monte Carlo interval of a probability estimated from ``n`` independent replications (``successes``: a
-    number or an array of them)."""
+    Monte Carlo interval of a probability estimated from ``n`` independent replications (``successes`` and ``n``:
+    numbers or arrays of them; where ``n`` is 0, nothing is known: [0, 1]). The one definition: the outcome
+    intervals here and the figures' bands (at 95%) use it."""
     z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = np.asarray(successes, dtype=float) / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    lo, hi = np.maximum(0.0, centre - half), np.minimum(1.0, centre + half)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.asarray(successes, dtype=float) / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        lo, hi = np.maximum(0.0, centre - half), np.minimum(1.0, centre + half)
+    lo = np.where((n > 0) & (p > 0), lo, 0.0)  # exactly 0 with no success (the formula gives 0 up to rounding)
+    hi = np.where((n > 0) & (p < 1), hi, 1.0)  # exactly 1 with no failure
     return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
 
 

@@ -15,19 +15,19 @@ from matplotlib.patches import Rectangle
 
 from ..ladder import LEVELS, MEASURES
 from ..statistics import MIN_DEPLOYED
+from ..statistics import wilson_interval as _wilson
 from .style import CATEGORY_COLOURS, LEVEL_COLOURS, caption, fit, heading, new_figure
 
 MEASURE_NAMES = MEASURES
 
 
-def wilson_interval(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a binomial proportion (Wilson 1927): (low, high)."""
-    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    p = np.divide(successes, n, out=np.zeros_like(successes), where=n > 0)
-    denom = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+#: The figures' bands: the Wilson interval (``statistics.wilson_interval``) at this level.
+BAND_LEVEL = 0.95
+
+
+def wilson_interval(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% Wilson score interval of the figures' bands: ``statistics.wilson_interval`` (the one definition)."""
+    return _wilson(successes, n, BAND_LEVEL)
 
 
 def outcome_bars(labels: Sequence[str], probabilities: Sequence[Mapping[str, float]],
