@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..params import SPECS, Parameters
+from ..progress import steps as with_progress
 from ..scenario import Case
 from ..seeds import derive_seed
 from ..simulate import simulate_points
@@ -45,7 +46,7 @@ def parameter_reach(cases: list[Case], replications: int = 2000, seed: int = 1, 
     """Every parameter's reach on every case (common random numbers: every point of a case has the same seed)."""
     base = Parameters()
     out = []
-    for case in steps(cases, "reach", len(cases), " cases"):
+    for case in with_progress(cases, "reach", len(cases), " cases"):
         seed_c = derive_seed(seed, sum(map(ord, case.id)))
         points = [(name, v) for name in SPECS for v in grid(name, steps)]
         runs = simulate_points(case, replications, [seed_c] * (len(points) + 1),
