@@ -341,3 +341,20 @@ def test_the_validation_draws_the_calibration_s_parameter_sets():
     sets = draw_sets(setup)
     for k, f in enumerate(setup.factors()):
         assert [getattr(p, f.name) for p in sets] == columns[k]
+
+
+def test_the_validation_figure_draws_the_report_and_nothing_is_cut_off(tiny, tmp_path, monkeypatch):
+    """The figure's bars are the report's RPS, one per case and model, and no text runs off it."""
+    from model.calibrate.report import LABELS
+    from model.plots import validation as V
+    from model.plots.style import clipped
+
+    drawn = []
+    monkeypatch.setattr(V, "save", lambda fig, path, fmt: drawn.append(fig) or path)
+    V.draw_validation(tiny, tmp_path / "v.png", list(MODELS), LABELS)
+    fig = drawn[0]
+    assert clipped(fig) == []
+    ax = fig.axes[0]
+    widths = sorted(round(p.get_width(), 9) for p in ax.patches)
+    expected = sorted(round(r["models"][m]["rps"], 9) for r in tiny["cases"] for m in MODELS)
+    assert widths == expected

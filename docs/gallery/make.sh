@@ -37,6 +37,8 @@ cp "$work/discover-out/prim-trajectory.png" "$out/prim-trajectory-kyrgyzstan-201
 cp "$work/morris/sensitivity.png" "$out/sensitivity-morris-kazakhstan.png"
 "$sim" plot calibration --kind posterior --out "$work/posterior-fig" >/dev/null
 cp "$work/posterior-fig/posterior.png" "$out/posterior.png"
+# The out-of-sample validation: its page and its figure, in place (docs/validation.md, docs/validation.png).
+"$sim" validate --report docs/validation.md --quiet >/dev/null
 "$sim" explain kyrgyzstan-2010-06 --no-search --plot "$work/explain" >/dev/null
 cp "$work/explain/waterfall.png" "$out/waterfall-kyrgyzstan-2010-06.png"
 # A folder of runs, one per historical case, over the shipped posterior: the posterior-predictive check,
@@ -53,4 +55,4 @@ cp "$work/kz-fig/troops.png" "$out/troops-kazakhstan-2022.png"
 "$sim" plot "$work/cases/armenia-2021-05" --kind outcomes --kind objections --out "$work/am-fig" >/dev/null
 cp "$work/am-fig/outcomes.png" "$out/outcomes-armenia-2021-05.png"
 cp "$work/am-fig/objections.png" "$out/objections-armenia-2021-05.png"
-echo "drew $(ls "$out"/*.png | wc -l) figures in $out"
+echo "drew $(ls "$out"/*.png | wc -l) figures in $out, and docs/validation.md with its figure"

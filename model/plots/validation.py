@@ -31,9 +31,9 @@ def _rps_panel(ax: Any, report: Mapping[str, Any], models: Sequence[str], labels
     ax.set_yticks(y, [f"{r['case']}\n(observed: {r['observed']})" for r in cases], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, top)
-    ax.set_xlabel("ranked probability score of the held-out case (0 = all weight on the observed rung)")
-    ax.set_title("Outcome: leave one case out", pad=22)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7, frameon=False)  # no clipping
+    ax.set_xlabel("ranked probability score of the held-out case\n(0 = all weight on the observed rung)", fontsize=8)
+    ax.set_title("Outcome: leave one case out")
+    ax.legend(loc="upper right", ncol=1, fontsize=7, frameon=True, facecolor="white", edgecolor="#CCCCCC")
 
 
 def _days_panel(ax: Any, report: Mapping[str, Any], models: Sequence[str], labels: Mapping[str, str]) -> None:
@@ -58,7 +58,7 @@ def _days_panel(ax: Any, report: Mapping[str, Any], models: Sequence[str], label
     ax.set_xscale("log")
     ax.set_ylim(len(decided) - 0.5, -0.5)
     ax.set_yticks(range(len(decided)), [r["case"] for r in decided], fontsize=7)
-    ax.set_xlabel("days to decision (log scale; below 0.01 drawn at 0.01): 10-90% interval and median; "
+    ax.set_xlabel("days to decision (log scale; below 0.01 drawn at 0.01)\n10-90% interval and median; "
                   "grey: the recorded days", fontsize=8)
     ax.set_title("Days to decision: leave one case out (colours as above)")
 
