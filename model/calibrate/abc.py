@@ -586,11 +586,11 @@ def _defaults_record(defaults: dict[str, float], distance: np.ndarray, summary: 
 
 
 def _draw(setup: Setup, sample: Sample, acc: Acceptance, summary: dict[str, dict[str, Any]], path: Path) -> None:
-    from ..plots.posterior import draw_posterior
+    from ..plots.posterior import draw_posterior, posterior_heading
 
     names = setup.calibrated
     idx = [sample.names.index(n) for n in names]
-    draw_posterior(sample.values[acc.index][:, idx], acc.weights, names, summary, path,
-                   title=f"Posterior of {len(names)} global parameters",
-                   subtitle=f"{len(acc.index):,} of {setup.draws:,} draws accepted "
-                            f"({100 * acc.rate:.1f}%), {setup.replications} replications each, seed {setup.seed}")
+    title, subtitle = posterior_heading(len(names), len(acc.index), setup.draws, acc.rate, setup.replications,
+                                        setup.seed)
+    draw_posterior(sample.values[acc.index][:, idx], acc.weights, names, summary, path, title=title,
+                   subtitle=subtitle)

@@ -61,15 +61,14 @@ def draw_folder(results: Path, out: Path | None = None, kinds: Sequence[str] | N
 
 def draw_calibration(data: CalibrationData, out: Path) -> Path:
     """The posterior figure of a calibration's folder, as ``csto-sim calibrate`` draws it (``posterior.png``)."""
-    from .posterior import draw_posterior
+    from .posterior import draw_posterior, posterior_heading
 
     rec = data.record
     out.mkdir(parents=True, exist_ok=True)
+    title, subtitle = posterior_heading(len(data.calibrated), rec["accepted"], rec["draws"], rec["acceptance_rate"],
+                                        rec["replications"], rec["seed"])
     return draw_posterior(data.values(), data.weights(), data.calibrated, rec["posterior"], out / "posterior.png",
-                          title=f"Posterior of {len(data.calibrated)} global parameters",
-                          subtitle=f"{rec['accepted']:,} of {rec['draws']:,} draws accepted "
-                                   f"({100 * rec['acceptance_rate']:.1f}%), {rec['replications']} replications each, "
-                                   f"seed {rec['seed']}")
+                          title=title, subtitle=subtitle)
 
 
 def write_explain(report: dict[str, Any], out: Path, fmt: str = "png") -> list[Path]:

@@ -106,6 +106,14 @@ def _pairs(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[str], 
                 ax.set_yticklabels([])
 
 
+def posterior_heading(parameters: int, accepted: int, draws: int, rate: float, replications: int,
+                      seed: int) -> tuple[str, str]:
+    """The posterior figure's title and subtitle, as ``calibrate`` and ``plot CALIBRATION`` both draw it."""
+    return (f"Posterior of {parameters} global parameters",
+            f"{accepted:,} of {draws:,} draws accepted ({100 * rate:.1f}%), {replications} replications each, "
+            f"seed {seed}")
+
+
 def draw_posterior(values: np.ndarray, weights: np.ndarray, names: Sequence[str],
                    summary: Mapping[str, Mapping[str, Any]], path: Path, title: str, subtitle: str) -> Path:
     """Draw ``path`` (PNG). ``values`` is (accepted, len(names)); ``summary`` holds each parameter's
