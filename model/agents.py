@@ -57,7 +57,8 @@ class MemberState(mesa.Agent):
         self.own: np.ndarray  # (replications, measures) own utility of each measure
         self.position: np.ndarray  # (replications, measures) current position, revised each round
         self.best_benefit: np.ndarray  # (replications,) int8 code of the largest benefit term (its reason)
-        self.dominant_cost: np.ndarray  # (measures,) or (replications, measures) int8: the largest cost term of each measure
+        self.dominant_cost: np.ndarray  # () or (replications,) int8: the largest cost term of the measure asked for
+        self._asked = 0  # the index of the measure asked for (that of dominant_cost)
 
     # -- the protocol --------------------------------------------------------------------------
 
@@ -74,11 +75,12 @@ class MemberState(mesa.Agent):
         borne = [v if self.role in t.roles else 0.0 for t, v in zip(BENEFITS, terms.values(), strict=True)]
         self.best_benefit = _BENEFIT_CODES[np.broadcast_to(_first_argmax(borne), stake.shape)].astype(np.int8)
         del terms
-        # Each measure's cost terms as numbers or arrays over replications (most terms are one number): their
-        # largest and their total without an (R, terms) array (cost_terms recomputes them when asked).
+        # Each measure's cost terms as numbers or arrays over replications (most terms are one number): their total
+        # without an (R, terms) array, and the largest of the measure asked for, the one whose reasons the council
+        # reads (another measure's: computed again when asked, as cost_terms recomputes them all).
         costs = [_term_values(self.role, situation, m) for m in measures]
-        dominant = np.broadcast_arrays(*(np.asarray(_first_argmax(t)) for t in costs))
-        self.dominant_cost = np.stack(dominant, axis=-1).astype(np.int8)
+        self._asked = int(_measure_index(crisis.requested))
+        self.dominant_cost = np.asarray(_first_argmax(costs[self._asked])).astype(np.int8)
         self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))
                              for t, m in zip(costs, measures, strict=True)], axis=1, out=out)
         del costs
@@ -118,6 +120,20 @@ class MemberState(mesa.Agent):
         model = self.model
         return self._benefits(Situation(model.crisis, model.params, self.profile, self.interest, model.burden[self.name]))
 
+    def _dominant_costs(self, idx: np.ndarray) -> np.ndarray:
+        """The index of the largest cost term of measure ``idx[r]`` in each replication: kept for the measure asked
+        for, computed again from the same facts for another."""
+        if (idx == self._asked).all():
+            return self.dominant_cost
+        model = self.model
+        situation = Situation(model.crisis, model.params, self.profile, self.interest, model.burden[self.name])
+        out = np.empty(len(idx), dtype=np.int8)
+        for k in np.unique(idx):
+            dominant = self.dominant_cost if k == self._asked else _first_argmax(
+                _term_values(self.role, situation, model.case.organisation.measures[k]))
+            out[idx == k] = np.broadcast_to(dominant, idx.shape)[idx == k]
+        return out
+
     @property
     def revises(self) -> bool:
         """Whether it revises its position in deliberation, from its own assessment, the lead state's and the
@@ -140,14 +156,18 @@ class MemberState(mesa.Agent):
             return np.full(stance.shape, REASON_CODE["party to the conflict"], dtype=np.int8)
         if self.role == "ally":
             return np.full(stance.shape, REASON_CODE["ally of the requester"], dtype=np.int8)
-        idx = np.clip(level, 1, len(MEASURES)) - 1
-        dominant = np.broadcast_to(self.dominant_cost, (len(idx), len(MEASURES)))
-        best_cost = _COST_CODES[dominant[np.arange(len(idx)), idx]]
+        idx = _measure_index(level)
+        best_cost = _COST_CODES[np.broadcast_to(self._dominant_costs(idx), idx.shape)]
         own_stance = kernels.stances(self.own[np.arange(len(idx)), idx], self.model.params.objection_threshold,
                                      self.model.params.delay_threshold)
         out = np.where(stance == Stance.SUPPORT, self.best_benefit, best_cost)
         out = np.where((stance > own_stance) & (self.pull > 0), REASON_CODE["lead state's influence"], out)
         return out.astype(np.int8)
+
+
+def _measure_index(level: np.ndarray | int) -> np.ndarray | int:
+    """The index in ``MEASURES`` of a Level (of the lowest measure for none)."""
+    return np.clip(level, 1, len(MEASURES)) - 1
 
 
 def _term_values(role: str, situation: Situation, measure: Measure) -> list:

@@ -10,12 +10,14 @@ reproducible from its one seed.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .scenario import Case, Fact
 from .scenario.case import derive_defaults
-from .seeds import derive_seed
+from .seeds import derive_seed, derive_seeds
 
 #: The spawn keys of the draw of codings and of each group's model (``derive_seed(seed, key, ...)``).
 CODING_KEY, GROUP_KEY = 0xC0D1, 0x6709
@@ -54,10 +56,7 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[
     choices, cdfs, radix = _prepared(case)
     if not choices:
         return [((), case, np.arange(replications))]
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,)))
-    code = np.zeros(replications, dtype=np.int64)  # the row's picks in mixed radix, the first draw the highest
-    for cdf, base in zip(cdfs, radix, strict=True):
-        code += base * cdf.searchsorted(rng.random(replications), side="right")
+    code = _row_codes(cdfs, radix, replications, seed)
     if code.size and (code == code[0]).all():  # one coding for every row (a common case): no sorting
         return [(_key(int(code[0]), radix), _coded(case, choices, _key(int(code[0]), radix)), np.arange(replications))]
     order = np.argsort(code, kind="stable")  # rows grouped by coding, each group's rows in increasing order
@@ -70,6 +69,72 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[
         key = _key(int(ranked[starts[k]]), radix)
         groups.append((key, _coded(case, choices, key), rows[k]))
     return groups
+
+
+def _row_codes(cdfs: list[np.ndarray], radix: list[int], replications: int, seed: int) -> np.ndarray:
+    """Each replication's picks of a run, in mixed radix (the first draw the highest place), from the run's
+    Generator of codings (``SeedSequence(seed, spawn_key=(CODING_KEY,))``)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,)))
+    code = np.zeros(replications, dtype=np.int64)
+    for cdf, base in zip(cdfs, radix, strict=True):
+        code += base * cdf.searchsorted(rng.random(replications), side="right")
+    return code
+
+
+@dataclass(frozen=True)
+class CodingPass:
+    """The rows of many runs (blocks of rows side by side) that share one coding of the facts: what one pass of
+    the engine runs. ``blocks[j]`` is the run whose group it is, with ``rows[j]`` replications and the group's own
+    seed ``seeds[j]`` (:func:`group_seed` of the run's seed and the group's place in the run, as
+    :func:`coding_groups` orders them); ``dest`` are the rows' places among all the runs' rows (runs one after
+    the other), in the order the pass runs them."""
+
+    key: tuple[int, ...]
+    case: Case
+    blocks: np.ndarray
+    rows: np.ndarray
+    seeds: list[int]
+    dest: np.ndarray
+
+
+def coding_passes(case: Case, rows: Sequence[int], seeds: Sequence[int]) -> list[CodingPass]:
+    """The groups of :func:`coding_groups` of many runs at once (run ``i``: ``rows[i]`` replications, seed
+    ``seeds[i]``), gathered by coding across the runs, in the order of their first row. The same groups, rows and
+    seeds as :func:`coding_groups` and :func:`group_seed` run by run (tests/test_codings.py), with the bookkeeping
+    done on arrays over every row: a sweep's chunk has thousands of runs of a few hundred replications."""
+    choices, cdfs, radix = _prepared(case)
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(rows)))
+    if not choices:
+        return [CodingPass((), case, np.arange(len(rows)), rows, [group_seed(int(s), 0) for s in seeds],
+                           np.arange(starts[-1]))]
+    code = np.concatenate([_row_codes(cdfs, radix, int(n), int(s)) for n, s in zip(rows, seeds, strict=True)])
+    run = np.repeat(np.arange(len(rows)), rows)
+    combos = int(np.prod([len(opts) for _, opts in choices]))
+    # each (run, coding) group: its first row, and its place among its run's groups in the order of first rows
+    pair, first = np.unique(run * combos + code, return_index=True)
+    pair_run, pair_code = pair // combos, pair % combos
+    by_first = np.lexsort((first, pair_run))
+    place = np.empty(len(pair), dtype=np.int64)
+    place[by_first] = np.arange(len(pair)) - np.searchsorted(pair_run[by_first], pair_run[by_first])
+    counts = np.bincount(np.searchsorted(pair, run * combos + code), minlength=len(pair))
+    group = derive_seeds([seeds[i] for i in pair_run], GROUP_KEY, place)
+    order = np.argsort(code * len(rows) + run, kind="stable")  # rows by coding, then run, then row
+    passes, at = [], 0
+    codings = np.unique(pair_code)
+    firsts = [int(first[pair_code == c].min()) for c in codings]
+    ends = {}
+    for c in codings:
+        n = int(counts[pair_code == c].sum())
+        ends[int(c)] = (at, at + n)
+        at += n
+    for c in codings[np.argsort(firsts, kind="stable")]:
+        mine = np.flatnonzero(pair_code == c)  # the groups of this coding, by run
+        key = _key(int(c), radix)
+        lo, hi = ends[int(c)]
+        passes.append(CodingPass(key, _coded(case, choices, key), pair_run[mine], counts[mine],
+                                 [group[j] for j in mine], order[lo:hi]))
+    return passes
 
 
 def coding_draws(case: Case, replications: int, seed: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import mechanisms as mech
 from .errors import InputError
+from .ladder import RUNGS
 
 
 def row_sum(values, n: int):
@@ -69,37 +70,66 @@ class EngineError(InputError):
     of a file), so that the command line prints it as one line and exits with status 2."""
 
 
+#: Replications revised side by side in :func:`_deliberate`: a tile's positions, own assessments and weights are
+#: gathered into small arrays with the replications innermost, so that each revision runs over the tile in SIMD
+#: lanes (the same arithmetic on each element, in the same order: the results do not depend on the tile).
+TILE = 256
+
+
 def _deliberate(own, pos, pull, peer, lead, moves, rounds, out):
-    """``rounds`` rounds of simultaneous revision for every member, one replication at a time (its positions stay in
-    cache through the rounds): ``own`` and ``pos`` (members, R, rungs) the own assessments and the positions before
-    the first round; ``pull`` and ``peer`` (members, R) the revision's weights (scaled: ``revision_weights``);
-    ``lead`` the lead state's index (-1: none); ``moves`` (members,) whether a member revises (the requester,
-    parties and allies keep their positions). Writes the positions after the last round to ``out``. The sum over
-    the members adds them in order from 0, as Python's ``sum`` over their position arrays does."""
+    """Every replication's ``rounds[r]`` rounds of simultaneous revision for every member: ``own`` and ``pos``
+    (members, R, rungs) the own assessments and the positions before the first round; ``pull`` and ``peer``
+    (members, R) the revision's weights (scaled: ``revision_weights``); ``lead`` the lead state's index (-1:
+    none); ``moves`` (members,) whether a member revises (the requester, parties and allies keep their
+    positions); ``rounds`` (R,) the rounds of each replication (points run side by side may differ: a row whose
+    rounds are done keeps its positions). Writes the positions after the last round to ``out``. The sum over the
+    members adds them in order from 0, as Python's ``sum`` over their position arrays does. :data:`TILE`
+    replications at a time, replications innermost."""
     n, R, K = pos.shape
-    cur, nxt, total = np.empty((n, K)), np.empty((n, K)), np.empty(K)
-    for r in range(R):
+    T = TILE
+    cur, nxt, mine = np.zeros((n, K, T)), np.zeros((n, K, T)), np.zeros((n, K, T))
+    w_lead, w_peer, total = np.zeros((n, T)), np.zeros((n, T)), np.empty((K, T))
+    left = np.zeros(T, dtype=np.int64)
+    for r0 in range(0, R, T):
+        m = min(T, R - r0)
+        most = 0
+        for t in range(T):
+            left[t] = rounds[r0 + t] if t < m else 0
+            most = max(most, left[t])
         for i in range(n):
+            for t in range(m):
+                w_lead[i, t], w_peer[i, t] = pull[i, r0 + t], peer[i, r0 + t]
+                for k in range(K):
+                    cur[i, k, t], mine[i, k, t] = pos[i, r0 + t, k], own[i, r0 + t, k]
+        for rnd in range(most):
             for k in range(K):
-                cur[i, k] = pos[i, r, k]
-        for _ in range(rounds):
-            for k in range(K):
-                t = 0.0
+                for t in range(T):
+                    total[k, t] = 0.0
                 for i in range(n):
-                    t += cur[i, k]
-                total[k] = t
+                    for t in range(T):
+                        total[k, t] += cur[i, k, t]
             for i in range(n):
+                pulled = moves[i] and lead >= 0 and i != lead
                 for k in range(K):
                     if not moves[i]:
-                        nxt[i, k] = cur[i, k]
+                        for t in range(T):
+                            nxt[i, k, t] = cur[i, k, t]
                         continue
-                    lead_pos = cur[lead, k] if lead >= 0 and i != lead else 0.0
-                    nxt[i, k] = _revision(own[i, r, k], lead_pos, _others_mean(total[k], cur[i, k], n),
-                                          pull[i, r], peer[i, r])
+                    if pulled:  # two loops, each without a branch on the lead state
+                        for t in range(T):
+                            moved = _revision(mine[i, k, t], cur[lead, k, t], _others_mean(total[k, t], cur[i, k, t], n),
+                                              w_lead[i, t], w_peer[i, t])
+                            nxt[i, k, t] = moved if rnd < left[t] else cur[i, k, t]
+                    else:
+                        for t in range(T):
+                            moved = _revision(mine[i, k, t], 0.0, _others_mean(total[k, t], cur[i, k, t], n),
+                                              w_lead[i, t], w_peer[i, t])
+                            nxt[i, k, t] = moved if rnd < left[t] else cur[i, k, t]
             cur, nxt = nxt, cur
         for i in range(n):
-            for k in range(K):
-                out[i, r, k] = cur[i, k]
+            for t in range(m):
+                for k in range(K):
+                    out[i, r0 + t, k] = cur[i, k, t]
 
 
 def _stances(utility, objection, delay, out):
@@ -152,6 +182,20 @@ def _tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed)
             for i in range(n):
                 withheld[i] = (1.0 if codes[out - 1, r, i] == 1 else 0.0) * draws[r, i]
             delays[r] = _row_sum(withheld, n)
+
+
+def warm_up() -> None:
+    """Load every compiled loop now, for the argument types the engine passes (numba reads a loop's machine code
+    from its cache at its first call, a few tenths of a second in all): a sweep calls it before it forks its
+    workers, which then start with the loops loaded (tests/test_compiled.py checks that a simulation afterwards
+    loads nothing more)."""
+    R, n, K = 2, 2, len(RUNGS)
+    positions = np.zeros((n, R, K))
+    deliberate(positions, positions, np.zeros((n, R)), np.zeros((n, R)), 0, np.ones(n, dtype=bool), 1)
+    for threshold in (1.0, np.ones(R)):  # one number for all rows, or one per row (points side by side)
+        stances(np.zeros(R), threshold, threshold)
+    codes = rung_stances(positions, 1.0, 0.5)
+    tally(codes, np.ones((K, R), dtype=bool), np.ones((K, R), dtype=bool), np.zeros((R, n)))
 
 
 def compiled() -> SimpleNamespace:
@@ -211,10 +255,13 @@ def _cache_folder(numba) -> Iterator[bool]:
 # -- what the engine calls ------------------------------------------------------------------------------------
 
 def deliberate(own: np.ndarray, positions: np.ndarray, pull: np.ndarray, peer: np.ndarray, lead: int,
-               moves: np.ndarray, rounds: int) -> np.ndarray:
-    """Every member's position (members, R, rungs) after ``rounds`` rounds of revision from ``positions``: see
-    :func:`_deliberate`. A new array (positions are replaced each round, never changed in place)."""
+               moves: np.ndarray, rounds: int | np.ndarray) -> np.ndarray:
+    """Every member's position (members, R, rungs) after ``rounds`` rounds of revision from ``positions`` (one
+    number, or one per replication): see :func:`_deliberate`. A new array (positions are replaced each round,
+    never changed in place)."""
     out = np.empty_like(positions)
+    rounds = (np.full(positions.shape[1], rounds, dtype=np.int64) if np.ndim(rounds) == 0
+              else np.ascontiguousarray(rounds, dtype=np.int64))
     compiled().deliberate(own, positions, pull, peer, lead, moves, rounds, out)
     return out
 

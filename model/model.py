@@ -138,10 +138,13 @@ class CouncilModel(mesa.Model):
 
     def run_model(self) -> Decision:
         """Deliberate for the configured number of rounds, then let the council decide."""
-        if self.record is None:  # every round in one pass: no round is kept
-            self._deliberate(self.params.rounds)
+        rounds = self.params.rounds
+        if self.record is None:  # every round in one pass (each row's own rounds): no round is kept
+            self._deliberate(rounds)
         else:
-            for _ in range(self.params.rounds):
+            if np.ndim(rounds):
+                raise ValueError("CouncilModel: a trace or a record needs the same rounds in every row")
+            for _ in range(rounds):
                 self.step()
         self.decision = decide(self.members, self.crisis, self.rule, self.params, self.rng, self.lead_index,
                                self._positions)

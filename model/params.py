@@ -455,8 +455,9 @@ class ParameterRows:
 
     Rows come in consecutive blocks, ``rows[i]`` for point ``i`` (its replications). A parameter the points
     share stays one number; a parameter that differs is an array over the rows, each point's value repeated
-    over its block, so every mechanism computes each row with its own point's value. ``rounds`` steers the
-    loop and must be shared (group points by it). ``points`` keeps each point's :class:`Parameters`.
+    over its block, so every mechanism computes each row with its own point's value. ``rounds`` may differ
+    too: the deliberation runs each row's own rounds (``kernels.deliberate``); only a model that keeps its rounds
+    (a trace or a record) needs them shared. ``points`` keeps each point's :class:`Parameters`.
     """
 
     def __init__(self, points: Sequence[Parameters], rows: Sequence[int]):
@@ -471,7 +472,5 @@ class ParameterRows:
             values = table[:, k]
             if (values.view(np.int64) == values.view(np.int64)[0]).all():  # bit for bit the same: one number
                 setattr(self, spec.name, getattr(points[0], spec.name))
-            elif spec.kind is int:
-                raise ValueError(f"ParameterRows: {spec.name} differs between points (group the points by it)")
             else:
-                setattr(self, spec.name, np.repeat(values, rows))
+                setattr(self, spec.name, np.repeat(values.astype(np.int64) if spec.kind is int else values, rows))

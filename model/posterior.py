@@ -8,8 +8,8 @@ of ``SeedSequence(S, spawn_key=(0,))`` (``rng.choice(K, R, p=weights)``). The pa
 a sweep point's factors) are put on top of every set drawn. Set ``k``, drawn ``n_k`` times, is one block of
 ``n_k`` replications with seed ``derive_seed(S, 1, k)``: the block is, bit for bit, what
 ``simulate(case, n_k, derive_seed(S, 1, k), params=set_k)`` gives. The blocks run side by side in one model
-(``ParameterRows``, ``PointGenerators``), grouped by ``rounds`` (a whole number that steers the loop), at most
-``BATCH_ROWS`` rows a pass; a block larger than that runs alone. The result's replications are the blocks in
+(``ParameterRows``, ``PointGenerators``; each row deliberates its own ``rounds``), at most ``BATCH_ROWS`` rows a
+pass (with a trace, grouped by ``rounds``: a traced model keeps every round); a block larger than that runs alone. The result's replications are the blocks in
 the posterior's order (replications are exchangeable); the result records each replication's epistemic draw,
 its set and (for a case with alternative codings) its codings (``draw``, ``draw_groups``), from which the
 outcome probabilities' intervals are computed (``model/statistics.py``, ``outcome_intervals``). Many runs (a
@@ -265,15 +265,16 @@ def _blocks(post: Posterior, runs: Sequence[RunSpec]) -> list[_Block]:
     return out
 
 
-def _passes(blocks: list[_Block]) -> list[list[int]]:
-    """The blocks grouped by ``rounds`` (in order of first appearance), at most BATCH_ROWS rows a pass."""
+def _passes(blocks: list[_Block], by_rounds: bool = False) -> list[list[int]]:
+    """The blocks in passes of at most BATCH_ROWS rows, in order; ``by_rounds``: grouped by ``rounds`` (in order
+    of first appearance), as a traced model needs."""
     from .simulate import BATCH_ROWS
 
-    by_rounds: dict[int, list[int]] = {}
+    groups: dict[int, list[int]] = {}
     for i, b in enumerate(blocks):
-        by_rounds.setdefault(b.params.rounds, []).append(i)
+        groups.setdefault(b.params.rounds if by_rounds else 0, []).append(i)
     passes: list[list[int]] = []
-    for group in by_rounds.values():
+    for group in groups.values():
         current: list[int] = []
         for i in group:
             if current and sum(blocks[j].rows for j in current) + blocks[i].rows > BATCH_ROWS:
@@ -299,7 +300,7 @@ def simulate_runs(case: Case, posterior: Posterior, runs: Sequence[RunSpec], rul
     runs = [RunSpec(check_replications(s.replications), check_seed(s.seed), dict(s.fixed)) for s in runs]
     blocks = _blocks(posterior, runs)
     done: list[SimulationResult | None] = [None] * len(blocks)
-    for n, part in enumerate(_passes(blocks)):
+    for n, part in enumerate(_passes(blocks, by_rounds=trace)):
         for i, res in zip(part, _run_pass(case, [blocks[i] for i in part], rule, trace and n == 0), strict=True):
             done[i] = res
     results = []

@@ -97,6 +97,53 @@ def _child_state(seed: int, key: tuple[int, ...]) -> tuple[int, int]:
     return out[0], out[1]
 
 
+def derive_seeds(seeds, *spawn_key) -> list[int]:
+    """:func:`derive_seed` of many seeds at once: ``derive_seed(seeds[i], *key_i)``, where each element of
+    ``spawn_key`` is one whole number or an array with one per seed. The same hashing as :func:`_child_state`,
+    on numpy arrays of 32-bit words held in 64 bits (products of two words fit, and every step keeps the low 32
+    bits): a sweep's groups of codings each need a seed, thousands a chunk. Seeds of 2**64 and more, or key
+    words of 2**32 and more, go through :func:`derive_seed` one at a time."""
+    n = len(seeds)
+    keys = [np.broadcast_to(np.asarray(k, dtype=object), (n,)) for k in spawn_key]
+    small = (spawn_key and n and all(0 <= int(s) < 1 << 64 for s in seeds)
+             and all(0 <= int(k) < 1 << 32 for column in keys for k in column))
+    if not small:
+        return [derive_seed(int(s), *(int(k[i]) for k in keys)) for i, s in enumerate(seeds)]
+    seed = np.array([int(s) for s in seeds], dtype=np.uint64)
+    mask = np.uint64(_MASK)
+    const = _INIT_A
+
+    def hashmix(value: np.ndarray) -> np.ndarray:
+        nonlocal const
+        value = value ^ np.uint64(const)
+        const = (const * _MULT_A) & _MASK
+        value = (value * np.uint64(const)) & mask
+        return value ^ (value >> np.uint64(16))
+
+    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        result = (np.uint64(_MIX_L) * x - np.uint64(_MIX_R) * y) & mask
+        return result ^ (result >> np.uint64(16))
+
+    with np.errstate(over="ignore"):  # the products wrap modulo 2**64, of which the low 32 bits are kept
+        words = [(seed >> np.uint64(32 * i)) & mask for i in range(2)] + [np.zeros(n, dtype=np.uint64)] * 2
+        pool = [hashmix(w) for w in words]
+        for src in range(4):
+            for dst in range(4):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        for column in keys:
+            word = np.array([int(k) for k in column], dtype=np.uint64)
+            for dst in range(4):
+                pool[dst] = mix(pool[dst], hashmix(word))
+        out, const_b = [], _INIT_B
+        for value in pool[:2]:
+            value = value ^ np.uint64(const_b)
+            const_b = (const_b * _MULT_B) & _MASK
+            value = (value * np.uint64(const_b)) & mask
+            out.append(value ^ (value >> np.uint64(16)))
+    return (((out[0] | (out[1] << np.uint64(32))) >> np.uint64(1)).astype(np.int64)).tolist()
+
+
 def fresh_seed() -> int:
     """A fresh 63-bit seed from the operating system's entropy, to be recorded with the results."""
     return reduce_seed(np.random.SeedSequence())

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .codings import coding_groups, group_seed
+from .codings import coding_passes
 from .draws import ChunkDraws
 from .model import CouncilModel
 from .params import MAX_REPLICATIONS as MAX_REPLICATIONS
@@ -93,26 +93,21 @@ def simulate_points(scenario: Case | str | os.PathLike[str], replications: int, 
     Point ``i`` has the global parameters ``params[i]`` and the seed ``seeds[i]``; its result is identical,
     bit for bit, to ``simulate(scenario, replications, seeds[i], rule, params=params[i])``: its rows draw
     from its own Generator the same numbers in the same order (``PointGenerators``), and every parameter
-    that differs between points is an array over the rows (``ParameterRows``). Points that differ in
-    ``rounds`` run in separate passes, as do more rows than ``BATCH_ROWS``. Results in the order of the points.
+    that differs between points is an array over the rows (``ParameterRows``; ``rounds`` too: each row
+    deliberates its own rounds). More rows than ``BATCH_ROWS`` run in several passes. Results in the order of
+    the points.
     """
     case = scenario if isinstance(scenario, Case) else load_scenario(scenario)
     replications = check_replications(replications)
     seeds = [check_seed(s) for s in seeds]
     if len(seeds) != len(params):
         raise ValueError(f"simulate_points: {len(seeds)} seeds for {len(params)} parameter sets")
-    results: list[SimulationResult | None] = [None] * len(seeds)
-    by_rounds: dict[int, list[int]] = {}
-    for i, p in enumerate(params):
-        by_rounds.setdefault(p.rounds, []).append(i)
+    results: list[SimulationResult] = []
     per_pass = max(1, BATCH_ROWS // replications)
-    for group in by_rounds.values():
-        for start in range(0, len(group), per_pass):
-            part = group[start:start + per_pass]
-            done = _run_points(case, replications, [seeds[i] for i in part], [params[i] for i in part], rule)
-            for i, res in zip(part, done, strict=True):
-                results[i] = res
-    return results  # type: ignore[return-value]
+    for start in range(0, len(seeds), per_pass):
+        results += _run_points(case, replications, seeds[start:start + per_pass], list(params[start:start + per_pass]),
+                               rule)
+    return results
 
 
 def _run_points(case: Case, replications: int, seeds: list[int], params: list[Parameters],
@@ -124,39 +119,49 @@ def _run_points(case: Case, replications: int, seeds: list[int], params: list[Pa
 def simulate_blocks(case: Case, rows: list[int], seeds: list[int], params: list[Parameters], rule: str | None,
                     trace: bool = False) -> list[SimulationResult]:
     """Blocks of replications side by side (block ``i``: ``rows[i]`` replications, seed ``seeds[i]``, parameters
-    ``params[i]``, all with the same ``rounds``); each block's result is, bit for bit, ``simulate(case, rows[i],
-    seeds[i], rule, params=params[i])``. A case with alternative codings runs each block's replications by their
-    codings (``model/codings.py``), the blocks' groups with the same codings side by side in one pass."""
+    ``params[i]``; with ``trace``, all with the same ``rounds``); each block's result is, bit for bit,
+    ``simulate(case, rows[i], seeds[i], rule, params=params[i])``. A case with alternative codings runs each
+    block's replications by their codings (``model/codings.py``), the blocks' groups with the same codings side by
+    side in one pass (``coding_passes``), each pass's rows put back in their blocks' places at once."""
     if not case.alternatives:
         return _one_pass(case, rows, seeds, params, rule, trace)
-    groups: dict[tuple[int, ...], tuple[Case, list[tuple[int, int, np.ndarray]]]] = {}
-    for i, (n, seed) in enumerate(zip(rows, seeds, strict=True)):
-        for k, (key, coded, idx) in enumerate(coding_groups(case, n, seed)):
-            groups.setdefault(key, (coded, []))[1].append((i, k, idx))
-    out: list[SimulationResult | None] = [None] * len(rows)
-    for coded, members in groups.values():
-        parts = _one_pass(coded, [len(idx) for _, _, idx in members], [group_seed(seeds[i], k) for i, k, _ in members],
-                          [params[i] for i, _, _ in members], rule, trace and any(i == 0 and k == 0 for i, k, _ in members))
-        for (i, _, idx), part in zip(members, parts, strict=True):
-            if out[i] is None:
-                out[i] = dataclasses.replace(part, case=case, seed=seeds[i], params=params[i], **{
-                    name: np.empty((rows[i], *getattr(part, name).shape[1:]), getattr(part, name).dtype)
-                    for name in _ROWS})
-            for name in _ROWS:
-                getattr(out[i], name)[idx] = getattr(part, name)
-    return out  # type: ignore[return-value]
+    starts = np.cumsum([0, *rows])
+    arrays: dict[str, np.ndarray] = {}
+    first: SimulationResult | None = None
+    for n, cp in enumerate(coding_passes(case, rows, seeds)):  # the first pass holds block 0's row 0
+        whole = _whole_pass(cp.case, cp.rows.tolist(), cp.seeds, [params[i] for i in cp.blocks], rule, trace and n == 0)
+        if first is None:
+            first = whole
+            arrays = {name: np.empty((int(starts[-1]), *getattr(whole, name).shape[1:]), getattr(whole, name).dtype)
+                      for name in _ROWS}
+        for name in _ROWS:
+            arrays[name][cp.dest] = getattr(whole, name)
+    assert first is not None
+    return [dataclasses.replace(first, case=case, seed=s, params=p, trace=first.trace if i == 0 else None,
+                                **{name: arrays[name][starts[i]:starts[i + 1]] for name in _ROWS})
+            for i, (s, p) in enumerate(zip(seeds, params, strict=True))]
+
+
+def _whole_pass(case: Case, rows: list[int], seeds: list[int], params: list[Parameters], rule: str | None,
+                trace: bool = False) -> SimulationResult:
+    """Blocks of rows of one case (no alternative codings) in one model, each block from its own Generator: the
+    result over every row, members in name order (a block larger than a chunk runs alone, in chunks)."""
+    if len(rows) == 1 and rows[0] > CHUNK_REPLICATIONS:
+        return simulate(case, rows[0], seeds[0], rule=rule, params=params[0], trace=trace)
+    rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(s)) for s in seeds], rows)
+    model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng, trace=trace)
+    model.run_model()
+    whole = result_of(model, seeds[0])
+    release(model)
+    return whole
 
 
 def _one_pass(case: Case, rows: list[int], seeds: list[int], params: list[Parameters], rule: str | None,
               trace: bool = False) -> list[SimulationResult]:
-    """Blocks of rows of one case (no alternative codings) in one model, each block from its own Generator."""
-    if len(rows) == 1 and rows[0] > CHUNK_REPLICATIONS:
-        return [simulate(case, rows[0], seeds[0], rule=rule, params=params[0], trace=trace)]
-    rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(s)) for s in seeds], rows)
-    model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng, trace=trace)
-    model.run_model()
-    whole = result_of(model, seeds[0])  # every row, members in name order; then each block of rows
-    release(model)
+    """:func:`_whole_pass`, split into each block's result."""
+    whole = _whole_pass(case, rows, seeds, params, rule, trace)
+    if len(rows) == 1:
+        return [dataclasses.replace(whole, seed=seeds[0], params=params[0])]
     starts = np.cumsum([0, *rows])
     return [dataclasses.replace(whole, seed=s, params=p, **{name: getattr(whole, name)[starts[i]:starts[i + 1]]
                                                             for name in _ROWS})

@@ -801,3 +801,20 @@ def test_console_script(console_runs, name):
     assert len(lines) == 1 and lines[0].startswith("error: "), stderr
     assert SUBPROCESS[name][2] in lines[0] and re.search(r" \(allowed: .+\)$", lines[0]), lines[0]
     assert not out.exists() and "PWNED" not in stdout + stderr
+
+
+def test_the_fast_yaml_reader_reads_every_shipped_file_as_the_reference_does():
+    """read_yaml parses with libyaml when it can and falls back to the Python reader on any complaint (whose
+    message is reported): both must read every YAML file of the repository to the same data."""
+    import yaml
+
+    from model.files import yamlsafe
+
+    root = Path(__file__).resolve().parent.parent
+    files = [p for folder in ("scenarios", "experiments", "calibration", "docs") for p in (root / folder).rglob("*.yaml")]
+    assert len(files) > 30
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yamlsafe._FastLoader) == yaml.load(text, Loader=yamlsafe._UniqueKeyLoader), path
+    with pytest.raises(yaml.YAMLError, match="an alias"):
+        yaml.load("a: &x [1]\nb: *x\n", Loader=yamlsafe._FastLoader)

@@ -105,6 +105,8 @@ BEHAVIOURS = [
      [{"objection_threshold": 0.0, "delay_threshold": 3.0}, {"objection_threshold": 3.0, "delay_threshold": 0.0}]),
     ("severity: saturation and floor", "scenarios/whatif/armenia-2020-csto-request.yaml", None,
      [{"severity_deaths_full": 10.0, "severity_floor": 1.0}, {"severity_deaths_full": 1e5, "severity_floor": 0.0}]),
+    ("rounds: each row deliberates its own (2, 7 and 4 side by side)", "kyrgyzstan-2010-06", None,
+     [{"rounds": 2, "influence": 0.6}, {"rounds": 7, "influence": 0.6}, {"rounds": 4}]),
     ("the same parameters twice (every parameter one number)", "kazakhstan-2022", None, [{}, {}]),
     ("one point alone", "kyrgyzstan-2010-06", None, [{"w_legal": 0.0}]),
 ]
@@ -161,8 +163,18 @@ def test_parameter_rows_keep_shared_values_as_numbers_and_repeat_the_others():
     rows = ParameterRows([Parameters(noise=0.1), Parameters(noise=0.3)], [2, 3])
     assert rows.influence == Parameters().influence and rows.rounds == 4
     assert rows.noise.tolist() == [0.1, 0.1, 0.3, 0.3, 0.3]
-    with pytest.raises(ValueError, match="rounds differs"):
-        ParameterRows([Parameters(rounds=2), Parameters(rounds=3)], [1, 1])
+    mixed = ParameterRows([Parameters(rounds=2), Parameters(rounds=3)], [1, 2])
+    assert mixed.rounds.tolist() == [2, 3, 3] and mixed.rounds.dtype == np.int64
+
+
+def test_a_model_that_keeps_its_rounds_needs_them_shared():
+    from model.model import CouncilModel
+
+    rows = ParameterRows([Parameters(rounds=2), Parameters(rounds=3)], [1, 1])
+    model = CouncilModel("kazakhstan-2022", rows, 2, rng=PointGenerators([np.random.default_rng(s) for s in (1, 2)],
+                                                                        [1, 1]), trace=True)
+    with pytest.raises(ValueError, match="same rounds in every row"):
+        model.run_model()
 
 
 def test_revision_weights_on_arrays_are_the_scalar_weights_row_by_row():
@@ -225,7 +237,8 @@ def test_the_cost_terms_add_up_in_numpys_order(n):
     rng = np.random.default_rng(n)
     a = rng.standard_normal((5000, n)) * 10.0 ** rng.uniform(-8, 8, (5000, n))
     a[:, ::3] = a[0, ::3]  # some terms one number for every replication
-    columns = [a[0, k] if k % 3 == 0 else a[:, k] for k in range(n)]
+    a[:50, 1 % n] = a[:50, 0]  # ties: the first largest is argmax's
+    columns = [float(a[0, k]) if k % 3 == 0 else a[:, k] for k in range(n)]
     assert np.array_equal(np.broadcast_to(_row_sum(columns), (5000,)), a.sum(axis=-1))
     assert np.array_equal(np.broadcast_to(_first_argmax(columns), (5000,)), np.argmax(a, axis=-1))
     assert _row_sum(list(a[1])) == a[1].sum() and _first_argmax(list(a[1])) == np.argmax(a[1])

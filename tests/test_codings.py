@@ -225,3 +225,27 @@ def test_a_set_with_different_weights_is_refused(tmp_path):
     with pytest.raises(InputError) as info:
         load_scenario(write(tmp_path, case_data(alts)))
     assert "\n" not in str(info.value) and "set" in str(info.value)
+
+
+@pytest.mark.parametrize("case_id", ["armenia-2021-05", "kyrgyzstan-2010-04", "armenia-2020", "kazakhstan-2022"])
+def test_coding_passes_are_the_groups_of_each_run_gathered_by_coding(case_id):
+    """Many runs' groups of codings found at once (a sweep's chunk) are, run by run, those of ``coding_groups``
+    with the seeds of ``group_seed``, gathered by coding in the order of their first row."""
+    from model.codings import coding_passes, group_seed
+
+    case = load_scenario(case_id)
+    rng = np.random.default_rng(1)
+    rows = [int(x) for x in rng.integers(1, 60, 40)]
+    seeds = [int(x) for x in rng.integers(0, 2**63, 40)]
+    starts = np.concatenate(([0], np.cumsum(rows)))
+    expected: dict[tuple[int, ...], list] = {}
+    for i, (n, seed) in enumerate(zip(rows, seeds, strict=True)):
+        for k, (key, coded, idx) in enumerate(coding_groups(case, n, seed)):
+            expected.setdefault(key, []).append((i, len(idx), group_seed(seed, k), starts[i] + idx, coded))
+    passes = coding_passes(case, rows, seeds)
+    assert [p.key for p in passes] == list(expected)
+    for p in passes:
+        e = expected[p.key]
+        assert p.blocks.tolist() == [x[0] for x in e] and p.rows.tolist() == [x[1] for x in e]
+        assert p.seeds == [x[2] for x in e]
+        assert np.array_equal(p.dest, np.concatenate([x[3] for x in e])) and p.case is e[0][4]

@@ -224,3 +224,18 @@ def test_the_compiled_vote_is_the_numpy_vote(case):
                 for got, want in zip((vote.outcome, vote.tabled, vote.failed, vote.delays, vote.vetoed), expected,
                                      strict=True):
                     assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (name, ignore)
+
+
+def test_the_warm_up_loads_every_loop_a_simulation_calls():
+    """A sweep warms the compiled loops up before it forks its workers: the warm-up must load them for the very
+    argument types the engine passes, or the workers would load them again."""
+    probe = ("from model import kernels, simulate\nfrom model.simulate import simulate_points\n"
+             "from model.params import Parameters\nkernels.warm_up()\nk = kernels.compiled()\n"
+             "names = ('deliberate', 'stances', 'rung_stances', 'tally')\n"
+             "before = [len(getattr(k, n).signatures) for n in names]\n"
+             "simulate('kazakhstan-2022', 100, 1)\nsimulate('armenia-2021-05', 100, 1)\n"
+             "simulate_points('kyrgyzstan-2010-06', 10, [1, 2], [Parameters(noise=0.1), Parameters(rounds=3)])\n"
+             "print(before, [len(getattr(k, n).signatures) for n in names])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    before, after = out.strip().split("] [")
+    assert before + "]" == "[1, 2, 1, 1]" and "[" + after == "[1, 2, 1, 1]"

@@ -141,3 +141,15 @@ def test_derived_seeds_are_those_of_seed_sequence():
                     for _ in range(rnd.randint(1, 3)))
         assert derive_seed(seed, *key) == reduce_seed(np.random.SeedSequence(seed, spawn_key=key)), (seed, key)
     assert derive_seed(5) == reduce_seed(np.random.SeedSequence(5))  # no spawn key: SeedSequence itself
+
+
+def test_seeds_derived_at_once_are_those_derived_one_at_a_time():
+    from model.seeds import derive_seed, derive_seeds
+
+    rng = np.random.default_rng(0)
+    seeds = [int(x) for x in rng.integers(0, 2**63, 500)] + [0, 1, 2**32 - 1, 2**32, 2**63 - 1, 2**64 - 1]
+    keys = rng.integers(0, 40, len(seeds))
+    assert derive_seeds(seeds, 0x6709, keys) == [derive_seed(s, 0x6709, int(k)) for s, k in zip(seeds, keys)]
+    assert derive_seeds(seeds, 5) == [derive_seed(s, 5) for s in seeds]
+    assert derive_seeds([2**70, 3], 1, [2**33, 4]) == [derive_seed(2**70, 1, 2**33), derive_seed(3, 1, 4)]
+    assert derive_seeds([], 1) == [] and derive_seeds([9]) == [derive_seed(9)]

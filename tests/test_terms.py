@@ -72,3 +72,27 @@ def test_threat_components_are_the_four_registered_threat_terms():
     np.testing.assert_array_equal(parts["regional threat"], 1.5 * sev * 1.0 * 0.3)
     np.testing.assert_array_equal(parts["spillover"], np.zeros(2))
     np.testing.assert_array_equal(parts["regime contagion"], np.full(2, 1.5 * 0.4 * 0.8 * 1.0 * 0.3))
+
+
+@pytest.mark.parametrize("case_id", ["kazakhstan-2022", "armenia-2021-05"])
+def test_a_members_reason_on_any_measure_is_its_largest_term_there(case_id):
+    """The council reads the reasons on the measure asked for (kept from the assessment); a reason on another
+    measure, or on a different measure in each replication, is computed again from the same facts: either way the
+    largest cost term where the member does not support it, the largest benefit term where it does."""
+    from model.agents import _terms_of
+    from model.ladder import Stance
+    from model.terms import Situation
+
+    model = CouncilModel(load_scenario(case_id), replications=40, rng=3)
+    R, K = model.replications, len(model.case.organisation.measures)
+    mixed = np.arange(R) % K + 1
+    for m in (m for m in model.members if m.role in ("member", "lead")):
+        situation = Situation(model.crisis, model.params, m.profile, m.interest, model.burden[m.name])
+        largest = np.stack([np.broadcast_to(np.argmax(_terms_of(m.role, situation, ms), axis=-1), (R,))
+                            for ms in model.case.organisation.measures], axis=1)  # (R, measures)
+        for level in [*(np.full(R, k + 1) for k in range(K)), mixed]:
+            objecting = np.full(R, Stance.OBJECT, dtype=np.int8)
+            got = m.reasons(level, objecting)
+            expected = np.array([REASON_CODE[COST_REASONS[largest[r, level[r] - 1]]] for r in range(R)])
+            influenced = got == REASON_CODE["lead state's influence"]
+            assert np.array_equal(got[~influenced], expected[~influenced])

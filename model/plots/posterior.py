@@ -32,15 +32,23 @@ def _wcorr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(cov / (sx * sy)) if sx > 0 and sy > 0 else float("nan")
 
 
-def _marginals(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[str],
-               summary: Mapping[str, Mapping[str, Any]], nrows: int, ncols: int) -> None:
+def _histogram(ax: Any, x: np.ndarray, weights: np.ndarray, lo: float, hi: float, colour: str,
+               alpha: float = 1.0) -> None:
+    """A weighted histogram of ``x`` in BINS bins over [lo, hi], drawn as one filled outline (``stairs``: one
+    artist, where ``hist`` draws a bar per bin)."""
+    counts, edges = np.histogram(x, bins=np.linspace(lo, hi, BINS + 1), weights=weights)
+    ax.stairs(counts, edges, fill=True, color=colour, alpha=alpha)
+
+
+def _marginals(fig: Any, grid: Any, values: np.ndarray, weights: np.ndarray, names: list[str],
+               summary: Mapping[str, Mapping[str, Any]]) -> None:
     """One weighted histogram per parameter over its prior range, the uniform prior dashed."""
     colour, prior_colour = CATEGORY_COLOURS[0], "#BBBBBB"
-    axes = np.atleast_1d(sub.subplots(nrows, ncols)).ravel()
+    axes = np.atleast_1d(grid.subplots()).ravel()
     for ax, name in zip(axes, names, strict=False):
         lo, hi = summary[name]["prior"]
         x = values[:, names.index(name)]
-        ax.hist(x, bins=np.linspace(lo, hi, BINS + 1), weights=weights, color=colour, alpha=0.85)
+        _histogram(ax, x, weights, lo, hi, colour, alpha=0.85)
         ax.axhline(1.0 / BINS, color=prior_colour, lw=1, ls="--")  # the uniform prior's height per bin
         default = _default(name)
         if default is not None:
@@ -51,8 +59,6 @@ def _marginals(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[st
         ax.set_title(f"{name}\n(contraction {c:.2f})" if c is not None else name)
     for ax in axes[len(names):]:
         ax.axis("off")
-    sub.supxlabel("weighted posterior over each prior range (grey dashed: the uniform prior; black dotted: the "
-                  "default in model/params.py)", fontsize=7)
 
 
 def _pair_cell(ax: Any, i: int, j: int, xi: np.ndarray, xj: np.ndarray, weights: np.ndarray, size: np.ndarray,
@@ -61,7 +67,7 @@ def _pair_cell(ax: Any, i: int, j: int, xi: np.ndarray, xj: np.ndarray, weights:
     colour = CATEGORY_COLOURS[0]
     lo_j, hi_j = prior_j
     if i == j:
-        ax.hist(xi, bins=np.linspace(lo_j, hi_j, BINS + 1), weights=weights, color=colour)
+        _histogram(ax, xi, weights, lo_j, hi_j, colour)
         ax.set_xlim(lo_j, hi_j)
         default = _default(name_j)
         if default is not None:
@@ -82,13 +88,11 @@ def _pair_cell(ax: Any, i: int, j: int, xi: np.ndarray, xj: np.ndarray, weights:
             s.set_visible(False)
 
 
-def _pairs(sub: Any, values: np.ndarray, weights: np.ndarray, names: list[str], top: list[str],
+def _pairs(grid: Any, values: np.ndarray, weights: np.ndarray, names: list[str], top: list[str],
            summary: Mapping[str, Mapping[str, Any]]) -> None:
     """The pairwise panel of the ``top`` parameters."""
     k = len(top)
-    sub.suptitle(f"Pairwise, the {k} most constrained parameters (largest contraction)\n"
-                 "lower: accepted draws (size ~ weight); upper: weighted correlation; dotted: the default", fontsize=8)
-    pax = sub.subplots(k, k)
+    pax = grid.subplots()
     size = 4 + 60 * weights / weights.max()
     for i, ni in enumerate(top):
         xi = values[:, names.index(ni)]
@@ -126,12 +130,26 @@ def draw_posterior(values: np.ndarray, weights: np.ndarray, names: Sequence[str]
     top = sorted(names, key=lambda n: -(summary[n]["contraction"] or 0.0))[:PAIRS]
     k = len(top)
     marg_h, pair_h = ROW_HEIGHT * nrows + 0.9, (PAIR_HEIGHT if k > 1 else 0.0) + 0.4
+    height = marg_h + pair_h
+
+    def y(inches: float) -> float:  # a height from the top of the figure, as a figure fraction from the bottom
+        return 1.0 - inches / height
+
+    # A fixed layout (positions in inches from the top), not a layout engine: a layout engine measures every
+    # tick label of the ~50 axes over and over, most of this figure's drawing time.
     with plt.rc_context({**RC, "font.size": 7, "axes.titlesize": 7.5, "xtick.labelsize": 6, "ytick.labelsize": 6,
                          "axes.labelsize": 7}):
-        fig = plt.figure(figsize=(WIDTH, marg_h + pair_h), dpi=DPI, layout="constrained")
-        sub = fig.subfigures(2, 1, height_ratios=[marg_h, max(pair_h, 0.01)]) if k > 1 else [fig]
-        sub[0].suptitle(f"{title}\n{subtitle}", fontsize=9)
-        _marginals(sub[0], values, weights, names, summary, nrows, ncols)
+        fig = plt.figure(figsize=(WIDTH, height), dpi=DPI)
+        fig.text(0.5, y(0.08), f"{title}\n{subtitle}", ha="center", va="top", fontsize=9)
+        grid = fig.add_gridspec(nrows, ncols, left=0.015, right=0.985, top=y(0.78), bottom=y(marg_h - 0.5),
+                                hspace=1.05, wspace=0.22)
+        _marginals(fig, grid, values, weights, names, summary)
+        fig.text(0.5, y(marg_h - 0.24), "weighted posterior over each prior range (grey dashed: the uniform prior; "
+                 "black dotted: the default in model/params.py)", ha="center", va="top", fontsize=7)
         if k > 1:
-            _pairs(sub[1], values, weights, names, top, summary)
+            fig.text(0.5, y(marg_h + 0.12), f"Pairwise, the {k} most constrained parameters (largest contraction)\n"
+                     "lower: accepted draws (size ~ weight); upper: weighted correlation; dotted: the default",
+                     ha="center", va="top", fontsize=8)
+            _pairs(fig.add_gridspec(k, k, left=0.075, right=0.985, top=y(marg_h + 0.55), bottom=0.42 / height,
+                                    hspace=0.12, wspace=0.12), values, weights, names, top, summary)
     return save(fig, Path(path), "png")

@@ -132,7 +132,12 @@ class PoolBackend:
         workers = max(1, min(self.workers, len(pending)))
         todo = iter(pending)
         inflight: dict[Future[ChunkReport], int] = {}
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
+        context = _mp_context()
+        if context.get_start_method() == "fork":  # forked workers inherit the engine's compiled loops, loaded once
+            from ..kernels import warm_up
+
+            warm_up()
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                  initargs=(ctx, os.getpid()))
 
         def submit() -> None:
