@@ -9,8 +9,9 @@ a sweep point's factors) are put on top of every set drawn. Set ``k``, drawn ``n
 ``n_k`` replications with seed ``derive_seed(S, 1, k)``: the block is, bit for bit, what
 ``simulate(case, n_k, derive_seed(S, 1, k), params=set_k)`` gives. The blocks run side by side in one model
 (``ParameterRows``, ``PointGenerators``; each row deliberates its own ``rounds``), at most ``BATCH_ROWS`` rows a
-pass (with a trace, grouped by ``rounds``: a traced model keeps every round); a block larger than that runs alone. The result's replications are the blocks in
-the posterior's order (replications are exchangeable); the result records each replication's epistemic draw,
+pass (with a trace, grouped by ``rounds``: a traced model keeps every round); a block larger than that runs
+alone. The result's replications are the blocks in the posterior's order (replications are exchangeable); the
+result records each replication's epistemic draw,
 its set and (for a case with alternative codings) its codings (``draw``, ``draw_groups``), from which the
 outcome probabilities' intervals are computed (``model/statistics.py``, ``outcome_intervals``). Many runs (a
 sweep's points) share the passes: :func:`simulate_runs`.

@@ -149,7 +149,7 @@ def test_seeds_derived_at_once_are_those_derived_one_at_a_time():
     rng = np.random.default_rng(0)
     seeds = [int(x) for x in rng.integers(0, 2**63, 500)] + [0, 1, 2**32 - 1, 2**32, 2**63 - 1, 2**64 - 1]
     keys = rng.integers(0, 40, len(seeds))
-    assert derive_seeds(seeds, 0x6709, keys) == [derive_seed(s, 0x6709, int(k)) for s, k in zip(seeds, keys)]
+    assert derive_seeds(seeds, 0x6709, keys) == [derive_seed(s, 0x6709, int(k)) for s, k in zip(seeds, keys, strict=True)]
     assert derive_seeds(seeds, 5) == [derive_seed(s, 5) for s in seeds]
     assert derive_seeds([2**70, 3], 1, [2**33, 4]) == [derive_seed(2**70, 1, 2**33), derive_seed(3, 1, 4)]
     assert derive_seeds([], 1) == [] and derive_seeds([9]) == [derive_seed(9)]
