@@ -65,7 +65,7 @@ class MemberState(mesa.Agent):
     def assess(self, out: np.ndarray | None = None) -> None:
         """Form its own assessment of each measure from the crisis facts and its own attributes: every
         benefit and cost term of the registry (``model/terms.py``) that its role bears (written into ``out``,
-        (replications, measures), when given: the council keeps all members' in one array)."""
+        (measures, replications), when given: the council keeps all members' in one array)."""
         model, crisis, p = self.model, self.model.crisis, self.model.params
         measures = model.case.organisation.measures
         self.interest = mech.regional_interest(self.profile.regions, crisis.requester_regions, p.out_of_region_interest)
@@ -81,8 +81,8 @@ class MemberState(mesa.Agent):
         costs = [_term_values(self.role, situation, m) for m in measures]
         self._asked = int(_measure_index(crisis.requested))
         self.dominant_cost = np.asarray(_first_argmax(costs[self._asked])).astype(np.int8)
-        self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))
-                             for t, m in zip(costs, measures, strict=True)], axis=1, out=out)
+        self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))  # (R, measures): a view of
+                             for t, m in zip(costs, measures, strict=True)], axis=0, out=out).T  # (measures, R)
         del costs
         unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
         if self.role in ("requester", "ally"):

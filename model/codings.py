@@ -74,7 +74,7 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[
 def _row_codes(cdfs: list[np.ndarray], radix: list[int], replications: int, seed: int) -> np.ndarray:
     """Each replication's picks of a run, in mixed radix (the first draw the highest place), from the run's
     Generator of codings (``SeedSequence(seed, spawn_key=(CODING_KEY,))``)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,)))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(CODING_KEY,))))  # default_rng
     code = np.zeros(replications, dtype=np.int64)
     for cdf, base in zip(cdfs, radix, strict=True):
         code += base * cdf.searchsorted(rng.random(replications), side="right")

@@ -117,19 +117,13 @@ def days_to_decision(outcome: np.ndarray, session: np.ndarray, delays: np.ndarra
 
 def troop_contributions(severity: np.ndarray, force: float, pledges: np.ndarray, interest: np.ndarray,
                         stance: np.ndarray, is_requester: np.ndarray, p: Parameters) -> np.ndarray:
-    """Troops per member on a deployment: the force sent grows with severity; each member's share
-    follows its pledge to the collective force, its interest in the region, and its stance (a member
-    that only acquiesces sends a symbolic unit). ``interest`` is (n,) or (R, n). S002: Russia about 75%
-    of the troops in 2022; [@data-minsk-2009-11-11]: the planned shares of the rapid reaction force."""
+    """Troops per member on a deployment: the force sent grows with severity; each member's share follows its
+    weight (:func:`model.mechanisms.troop_weight`: its pledge to the collective force, its interest in the region
+    and its stance; the requester sends none to itself): :func:`model.mechanisms.troop_share`, every replication and
+    member in one compiled pass (``kernels.troops``). ``interest`` is (n,) or (R, n). S002: Russia about 75% of
+    the troops in 2022; [@data-minsk-2009-11-11]: the planned shares of the rapid reaction force."""
     total = force * p.force_fraction * severity
-    weight = pledges[None, :] * interest * np.select(
-        [stance == Stance.SUPPORT, stance >= Stance.DELAY], [1.0, mech.per_row(p.symbolic_share)], 0.0)
-    weight *= ~is_requester[None, :]  # in place here and below: the same values, one (R, n) array at a time
-    norm = weight.sum(axis=1, keepdims=True)
-    weight *= total[:, None]
-    weight /= np.where(norm > 0, norm, 1.0)
-    weight[~(norm[:, 0] > 0)] = 0.0
-    return weight
+    return kernels.troops(total, pledges, interest, stance, is_requester, p.symbolic_share)
 
 
 @dataclass(frozen=True)
@@ -165,12 +159,12 @@ def vote_on_rungs(stances: dict[int, np.ndarray], crisis: Crisis, rule: Decision
 def rung_stances(members: Sequence[Voter], p: Parameters | None = None,
                  positions: np.ndarray | None = None) -> dict[int, np.ndarray]:
     """Every member's stance on every rung: level -> (R, n) Stance codes (members in the given order). Given the
-    parameters, in one compiled pass over the members' positions (``positions``: them stacked, (n, R, rungs), when
+    parameters, in one compiled pass over the members' positions (``positions``: them stacked, (n, rungs, R), when
     the caller has them so), else member by member (``Voter.stances``); the same ``mechanisms.stance`` either way."""
     if p is None:
         return {lvl: np.stack([m.stances(lvl) for m in members], axis=1) for lvl in RUNGS}
     if positions is None:
-        positions = np.stack([m.position for m in members])
+        positions = np.stack([m.position.T for m in members])
     codes = kernels.rung_stances(positions, p.objection_threshold, p.delay_threshold)  # (rungs, R, n)
     return {lvl: codes[lvl - 1] for lvl in RUNGS}
 
@@ -187,7 +181,7 @@ def decide(members: Sequence[Voter], crisis: Crisis, rule: DecisionRule, p: Para
            rng: np.random.Generator, lead_index: int | None, positions: np.ndarray | None = None) -> Decision:
     """Table the measures, vote from the top rung down under ``rule`` (:func:`vote_on_rungs`), and settle on
     the highest that passes; then the days to decision, and the troops on a deployment. ``positions``: the
-    members' positions stacked (n, R, rungs), when the caller has them so."""
+    members' positions stacked (n, rungs, R), when the caller has them so."""
     R, n = crisis.replications, len(members)
     delay_draws = rng.exponential(1.0, size=(R, n))
     delay_draws *= mech.per_row(p.delay_days)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -63,6 +64,8 @@ _stance = mech.stance
 _others_mean = mech.others_mean
 _revision = mech.revision
 _row_sum = row_sum
+_troop_weight = mech.troop_weight
+_troop_share = mech.troop_share
 
 
 class EngineError(InputError):
@@ -78,15 +81,17 @@ TILE = 256
 
 def _deliberate(own, pos, pull, peer, lead, moves, rounds, out):
     """Every replication's ``rounds[r]`` rounds of simultaneous revision for every member: ``own`` and ``pos``
-    (members, R, rungs) the own assessments and the positions before the first round; ``pull`` and ``peer``
-    (members, R) the revision's weights (scaled: ``revision_weights``); ``lead`` the lead state's index (-1:
-    none); ``moves`` (members,) whether a member revises (the requester, parties and allies keep their
-    positions); ``rounds`` (R,) the rounds of each replication (points run side by side may differ: a row whose
-    rounds are done keeps its positions). Writes the positions after the last round to ``out``. The sum over the
-    members adds them in order from 0, as Python's ``sum`` over their position arrays does. :data:`TILE`
-    replications at a time, replications innermost."""
-    n, R, K = pos.shape
+    (members, rungs, R) the own assessments and the positions before the first round; ``pull`` and ``peer``
+    (members, R), or (members, 1) when the same in every replication, the revision's weights (scaled:
+    ``revision_weights``); ``lead`` the lead state's index (-1: none); ``moves`` (members,) whether a member
+    revises (the requester, parties and allies keep their positions); ``rounds`` (R,) the rounds of each
+    replication (points run side by side may differ: a row whose rounds are done keeps its positions). Writes the
+    positions after the last round to ``out`` (members, rungs, R). The sum over the members adds them in order
+    from 0, as Python's ``sum`` over their position arrays does. :data:`TILE` replications at a time, replications
+    innermost."""
+    n, K, R = pos.shape
     T = TILE
+    wide_pull, wide_peer = pull.shape[1] > 1, peer.shape[1] > 1
     cur, nxt, mine = np.zeros((n, K, T)), np.zeros((n, K, T)), np.zeros((n, K, T))
     w_lead, w_peer, total = np.zeros((n, T)), np.zeros((n, T)), np.empty((K, T))
     left = np.zeros(T, dtype=np.int64)
@@ -98,9 +103,12 @@ def _deliberate(own, pos, pull, peer, lead, moves, rounds, out):
             most = max(most, left[t])
         for i in range(n):
             for t in range(m):
-                w_lead[i, t], w_peer[i, t] = pull[i, r0 + t], peer[i, r0 + t]
-                for k in range(K):
-                    cur[i, k, t], mine[i, k, t] = pos[i, r0 + t, k], own[i, r0 + t, k]
+                w_lead[i, t] = pull[i, r0 + t] if wide_pull else pull[i, 0]
+                w_peer[i, t] = peer[i, r0 + t] if wide_peer else peer[i, 0]
+            for k in range(K):
+                for t in range(m):
+                    cur[i, k, t] = pos[i, k, r0 + t]
+                    mine[i, k, t] = own[i, k, r0 + t]
         for rnd in range(most):
             for k in range(K):
                 for t in range(T):
@@ -127,9 +135,9 @@ def _deliberate(own, pos, pull, peer, lead, moves, rounds, out):
                             nxt[i, k, t] = moved if rnd < left[t] else cur[i, k, t]
             cur, nxt = nxt, cur
         for i in range(n):
-            for t in range(m):
-                for k in range(K):
-                    out[i, r0 + t, k] = cur[i, k, t]
+            for k in range(K):
+                for t in range(m):
+                    out[i, k, r0 + t] = cur[i, k, t]
 
 
 def _stances(utility, objection, delay, out):
@@ -141,15 +149,14 @@ def _stances(utility, objection, delay, out):
 
 
 def _rung_stances(pos, objection, delay, out):
-    """``mechanisms.stance`` of every member on every rung: ``pos`` (members, R, rungs) positions, ``objection`` and
+    """``mechanisms.stance`` of every member on every rung: ``pos`` (members, rungs, R) positions, ``objection`` and
     ``delay`` the thresholds (length 1: for all rows, else one per row); writes ``out`` (rungs, R, members)."""
-    n, R, K = pos.shape
+    n, K, R = pos.shape
     one_o, one_d = objection.size == 1, delay.size == 1
-    for r in range(R):
-        o, d = objection[0 if one_o else r], delay[0 if one_d else r]
+    for k in range(K):
         for i in range(n):
-            for k in range(K):
-                out[k, r, i] = _stance(pos[i, r, k], o, d)
+            for r in range(R):
+                out[k, r, i] = _stance(pos[i, k, r], objection[0 if one_o else r], delay[0 if one_d else r])
 
 
 def _tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed):
@@ -184,18 +191,38 @@ def _tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed)
             delays[r] = _row_sum(withheld, n)
 
 
+def _troops(total, pledges, interest, stance, requester, symbolic, out):
+    """Every member's troops in every replication: ``mechanisms.troop_weight`` of each member (none for the
+    requester), their sum (:func:`row_sum`, numpy's order over the members) and each one's
+    ``mechanisms.troop_share`` of the replication's ``total``. ``interest`` (R, n) or (1, n), ``symbolic`` (R,) or
+    (1,): one row for all."""
+    R, n = stance.shape
+    weight = np.empty(max(n, 1))
+    for r in range(R):
+        ri, rs = (r if interest.shape[0] > 1 else 0), (r if symbolic.size > 1 else 0)
+        for i in range(n):
+            w = _troop_weight(pledges[i], interest[ri, i], stance[r, i], symbolic[rs])
+            weight[i] = w * (0.0 if requester[i] else 1.0)
+        norm = _row_sum(weight, n)
+        for i in range(n):
+            out[r, i] = _troop_share(weight[i], norm, total[r])
+
+
 def warm_up() -> None:
     """Load every compiled loop now, for the argument types the engine passes (numba reads a loop's machine code
     from its cache at its first call, a few tenths of a second in all): a sweep calls it before it forks its
     workers, which then start with the loops loaded (tests/test_compiled.py checks that a simulation afterwards
     loads nothing more)."""
     R, n, K = 2, 2, len(RUNGS)
-    positions = np.zeros((n, R, K))
-    deliberate(positions, positions, np.zeros((n, R)), np.zeros((n, R)), 0, np.ones(n, dtype=bool), 1)
+    positions = np.zeros((n, K, R))
+    for weights in (np.zeros((n, R)), np.zeros((n, 1))):
+        deliberate(positions, positions, weights, weights, 0, np.ones(n, dtype=bool), 1)
     for threshold in (1.0, np.ones(R)):  # one number for all rows, or one per row (points side by side)
         stances(np.zeros(R), threshold, threshold)
     codes = rung_stances(positions, 1.0, 0.5)
     tally(codes, np.ones((K, R), dtype=bool), np.ones((K, R), dtype=bool), np.zeros((R, n)))
+    for symbolic in (0.3, np.ones(R)):
+        troops(np.ones(R), np.ones(n), np.ones((R, n)), codes[0], np.zeros(n, dtype=bool), symbolic)
 
 
 def compiled() -> SimpleNamespace:
@@ -209,7 +236,31 @@ def compiled() -> SimpleNamespace:
 _BUILT: SimpleNamespace | None = None
 
 
+#: glibc's malloc settings the engine asks for (``mallopt``): blocks up to 32 MB come from the heap (not from
+#: their own mapping, returned to the system on free) and up to 512 MB freed at the heap's top are kept, so that
+#: a pass's arrays of a few hundred kilobytes to tens of megabytes reuse memory the previous pass freed instead of
+#: faulting fresh pages in (a quarter of a 10,000-replication run's time; benchmarks/RESULTS.md). The peak
+#: resident memory is unchanged: what is kept was in use at the peak. ``CSTO_SIM_MALLOC=system`` leaves malloc
+#: as it is.
+MALLOC_SETTINGS = {-3: 32 << 20, -1: 1024 << 20, -2: 64 << 20}  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD
+
+
+def _keep_freed_memory() -> None:
+    """Apply :data:`MALLOC_SETTINGS` where the C library is glibc (elsewhere, or when asked not to, nothing)."""
+    if os.environ.get("CSTO_SIM_MALLOC") == "system" or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        for option, value in MALLOC_SETTINGS.items():
+            libc.mallopt(option, value)
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): its own allocator as it is
+        pass
+
+
 def _build() -> SimpleNamespace:
+    _keep_freed_memory()
     try:
         import numba
     except ImportError as exc:
@@ -219,10 +270,11 @@ def _build() -> SimpleNamespace:
     with _cache_folder(numba) as cache:
         jit = numba.njit(cache=cache, error_model="numpy")
         for name, func in (("_stance", mech.stance), ("_others_mean", mech.others_mean), ("_revision", mech.revision),
-                           ("_row_sum", row_sum)):
+                           ("_row_sum", row_sum), ("_troop_weight", mech.troop_weight),
+                           ("_troop_share", mech.troop_share)):
             g[name] = jit(func)
         return SimpleNamespace(deliberate=jit(_deliberate), stances=jit(_stances), rung_stances=jit(_rung_stances),
-                               tally=jit(_tally))
+                               tally=jit(_tally), troops=jit(_troops))
 
 
 def _fingerprint() -> str:
@@ -256,11 +308,12 @@ def _cache_folder(numba) -> Iterator[bool]:
 
 def deliberate(own: np.ndarray, positions: np.ndarray, pull: np.ndarray, peer: np.ndarray, lead: int,
                moves: np.ndarray, rounds: int | np.ndarray) -> np.ndarray:
-    """Every member's position (members, R, rungs) after ``rounds`` rounds of revision from ``positions`` (one
+    """Every member's position (members, rungs, R) after ``rounds`` rounds of revision from ``positions`` (one
     number, or one per replication): see :func:`_deliberate`. A new array (positions are replaced each round,
     never changed in place)."""
     out = np.empty_like(positions)
-    rounds = (np.full(positions.shape[1], rounds, dtype=np.int64) if np.ndim(rounds) == 0
+    R = positions.shape[2]
+    rounds = (np.full(R, rounds, dtype=np.int64) if np.ndim(rounds) == 0
               else np.ascontiguousarray(rounds, dtype=np.int64))
     compiled().deliberate(own, positions, pull, peer, lead, moves, rounds, out)
     return out
@@ -278,9 +331,9 @@ def stances(utility: np.ndarray, objection: np.ndarray | float, delay: np.ndarra
 
 
 def rung_stances(positions: np.ndarray, objection: np.ndarray | float, delay: np.ndarray | float) -> np.ndarray:
-    """Every member's stance on every rung, (rungs, R, members) int8, from their positions (members, R, rungs) and
+    """Every member's stance on every rung, (rungs, R, members) int8, from their positions (members, rungs, R) and
     the thresholds (one number, or one per replication): :func:`_rung_stances`."""
-    n, R, K = positions.shape
+    n, K, R = positions.shape
     out = np.empty((K, R, n), dtype=np.int8)
     thresholds = [np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=float), (R,) if np.ndim(t) else (1,)))
                   for t in (objection, delay)]
@@ -304,3 +357,18 @@ def tally(codes: np.ndarray, table: np.ndarray, passes: np.ndarray, draws: np.nd
     draws = np.zeros((R, 0)) if draws is None else np.asarray(draws, dtype=float)
     compiled().tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed)
     return outcome, tabled, failed, delays, vetoed
+
+
+def troops(total: np.ndarray, pledges: np.ndarray, interest: np.ndarray, stance: np.ndarray, requester: np.ndarray,
+           symbolic: np.ndarray | float) -> np.ndarray:
+    """:func:`_troops`: every member's troops (R, n) from the force sent in each replication ``total`` (R,), the
+    members' pledges (n,), interest ((n,) or (R, n)), stances (R, n), whether each is the requester (n,) and the
+    symbolic share (one number or one per replication)."""
+    R, n = stance.shape
+    out = np.empty((R, n))
+    interest = np.ascontiguousarray(np.asarray(interest, dtype=float).reshape(-1, n))
+    symbolic = np.ascontiguousarray(np.asarray(symbolic, dtype=float).reshape(-1))
+    compiled().troops(np.ascontiguousarray(np.broadcast_to(total, (R,)), dtype=float), np.asarray(pledges, dtype=float),
+                      interest, np.ascontiguousarray(stance, dtype=np.int8), np.asarray(requester, dtype=bool), symbolic,
+                      out)
+    return out

@@ -252,6 +252,25 @@ def capability_gap_cost(readiness: float, intrusiveness: float, *, capability_co
     return capability_cost * (1.0 - readiness) * intrusiveness
 
 
+def troop_weight(pledge: float, interest: float, stance: int, symbolic_share: float) -> float:
+    """A member's weight in the troops of a deployment: its pledge to the collective force times its interest in
+    the region, in full when it supports the deployment, ``symbolic_share`` of it when it only acquiesces or
+    delays (a symbolic unit), nothing when it objects. One member and replication at a time: the engine applies
+    it compiled (``model/kernels.py``). S002: Russia about 75% of the troops in 2022, smaller members 'symbolic
+    numbers'; [@data-minsk-2009-11-11]: the planned shares of the rapid reaction force."""
+    if stance == 3:  # Stance.SUPPORT
+        return (pledge * interest) * 1.0
+    if stance >= 1:  # DELAY or ACQUIESCE
+        return (pledge * interest) * symbolic_share
+    return (pledge * interest) * 0.0
+
+
+def troop_share(weight: float, total_weight: float, force: float) -> float:
+    """A member's troops: its weight's share of ``force``, the troops the organisation sends (none when no
+    member has weight)."""
+    return weight * force / total_weight if total_weight > 0 else 0.0
+
+
 def measure_utility(stake: np.ndarray, benefit: float, costs: np.ndarray | float) -> np.ndarray:
     """A member's utility of one measure: the share of its stake that the measure answers, less its
     costs. Concave benefit and convex intrusiveness across the ladder give interior ideal points."""

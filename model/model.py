@@ -64,15 +64,16 @@ class CouncilModel(mesa.Model):
         #: 0 as (1, len(MEASURES)) with ``trace``; None with neither).
         self.record: list[dict[str, np.ndarray]] | None = [] if record or trace else None
         self._record_all, self._trace = record, trace
-        # Every member's own assessment, in one (members, R, rungs) array that the deliberation reads as it is.
-        self._own = np.empty((len(self.members), self.replications, len(MEASURES)))
+        # Every member's own assessment, in one (members, rungs, R) array that the deliberation reads as it is (each
+        # member's ``own`` is its (R, rungs) view).
+        self._own = np.empty((len(self.members), len(MEASURES), self.replications))
         for m, row in zip(self.members, self._own, strict=True):
             m.assess(out=row)
         if not record:  # only the analyses (record=True) read the noise again
             self.perception_noise = {}
         self.last_positions: dict[MemberState, np.ndarray] = {}
         #: The deliberation's inputs (``_deliberation_inputs``, made at the first round) and the positions of the
-        #: last round as one (members, R, rungs) array (None: take them from the members).
+        #: last round as one (members, rungs, R) array (None: take them from the members).
         self._stacks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._positions: np.ndarray | None = None
         self._close_round()
@@ -116,24 +117,24 @@ class CouncilModel(mesa.Model):
         positions = self._positions
         if positions is None:  # round 0: the own assessments, unless replaced
             same = all(m.position is m.own for m in self.members)
-            positions = own if same else np.stack([m.position for m in self.members])
+            positions = own if same else np.stack([m.position.T for m in self.members])
         lead = self.lead_index
         nxt = kernels.deliberate(own, positions, pull, peer, -1 if lead is None else lead, moves, rounds)
         for i, m in enumerate(self.members):
-            m.position = nxt[i]
+            m.position = nxt[i].T  # (R, rungs), a view
         self._positions = nxt
         self._close_round()
 
     def _deliberation_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The deliberation's fixed inputs: own assessments (members, R, rungs), the revision's scaled weights of
-        the lead state and the peers (members, R) and whether each member revises (members,)."""
-        R, p = self.replications, self.params
+        """The deliberation's fixed inputs: own assessments (members, rungs, R), the revision's scaled weights of
+        the lead state and the peers (members, R), or (members, 1) where every replication has the same, and
+        whether each member revises (members,)."""
+        p = self.params
         own = self._own
         if not all(m.own.base is own for m in self.members):  # replaced (set_own_assessments)
-            own = np.stack([m.own for m in self.members])
+            own = np.stack([m.own.T for m in self.members])
         weights = [mech.revision_weights(m.pull, p.peer_weight) for m in self.members]
-        pull = np.stack([np.broadcast_to(np.asarray(w[0], dtype=float), (R,)) for w in weights])
-        peer = np.stack([np.broadcast_to(np.asarray(w[1], dtype=float), (R,)) for w in weights])
+        pull, peer = (_per_member([w[k] for w in weights]) for k in (0, 1))
         return own, pull, peer, np.array([m.revises for m in self.members])
 
     def run_model(self) -> Decision:
@@ -172,3 +173,10 @@ class CouncilModel(mesa.Model):
         if self.lead is None or member is self.lead:
             return 0.0
         return self.last_positions[self.lead] if round_ is None else self.record[round_][self.lead.name]
+
+
+def _per_member(values: list) -> np.ndarray:
+    """Each member's weight, a number or an array over the replications, as one (members, R) array, or (members,
+    1) when every weight is one number."""
+    width = max((np.size(v) for v in values), default=1)
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (width,)) for v in values])

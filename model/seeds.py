@@ -9,6 +9,8 @@ Depends on numpy only.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 
@@ -167,7 +169,7 @@ class PointGenerators(np.random.Generator):
             raise ValueError("PointGenerators: one block of rows per generator, at least one")
         super().__init__(np.random.PCG64(0))
         self.generators, self.rows = list(generators), [int(n) for n in rows]
-        self.starts = [sum(self.rows[:i]) for i in range(len(self.rows))]
+        self.starts = [0, *itertools.accumulate(self.rows)][:-1]
         self.total = sum(self.rows)
 
     def _at(self, value, i: int):
@@ -175,15 +177,16 @@ class PointGenerators(np.random.Generator):
         return value if np.ndim(value) == 0 else np.asarray(value).reshape(self.total, -1)[self.starts[i], 0].item()
 
     def _draw(self, method: str, size, *args, **kwargs):
+        draw = getattr(np.random.Generator, method)  # the method itself, called on each point's Generator
         if size is None:
-            return [getattr(g, method)(*args, **kwargs) for g in self.generators][0]
+            return [draw(g, *args, **kwargs) for g in self.generators][0]
         size = (size,) if np.ndim(size) == 0 else tuple(size)
         if size[0] != self.total:
             raise ValueError(f"PointGenerators: a draw over {size[0]} rows, not the {self.total} of the points")
         rest = size[1:]
         arrays = [k for k, a in enumerate(args) if np.ndim(a) != 0]
         if not arrays:  # every point the same arguments
-            return np.concatenate([getattr(g, method)(*args, size=(n, *rest), **kwargs)
+            return np.concatenate([draw(g, *args, size=(n, *rest), **kwargs)
                                    for g, n in zip(self.generators, self.rows, strict=True)])
         # each array argument's value at every point's first row (what _at gives), read at once
         at = {k: np.asarray(args[k]).reshape(self.total, -1)[self.starts, 0].tolist() for k in arrays}
@@ -192,7 +195,7 @@ class PointGenerators(np.random.Generator):
         for i, (g, n) in enumerate(zip(self.generators, self.rows, strict=True)):
             for k in arrays:
                 point_args[k] = at[k][i]
-            parts.append(getattr(g, method)(*point_args, size=(n, *rest), **kwargs))
+            parts.append(draw(g, *point_args, size=(n, *rest), **kwargs))
         return np.concatenate(parts)
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):

@@ -22,6 +22,9 @@ from .seeds import fresh_seed as new_seed
 
 #: Rows (points x replications) of one pass of ``simulate_points``; more points run in several passes.
 BATCH_ROWS = 65_536
+#: Rows handed to ``simulate_blocks`` at once for a case with alternative codings, which runs each coding's rows
+#: in passes of at most BATCH_ROWS (its results are kept for all these rows: a few bytes a row and member).
+CODED_ROWS = 4 * BATCH_ROWS
 #: A result's arrays over replications (one block of rows per point of ``simulate_points``, a chunk of ``simulate``).
 _ROWS = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution", "pending")
 
@@ -103,7 +106,9 @@ def simulate_points(scenario: Case | str | os.PathLike[str], replications: int, 
     if len(seeds) != len(params):
         raise ValueError(f"simulate_points: {len(seeds)} seeds for {len(params)} parameter sets")
     results: list[SimulationResult] = []
-    per_pass = max(1, BATCH_ROWS // replications)
+    # A case with alternative codings splits its points' rows by coding (each coding's pass at most BATCH_ROWS
+    # rows, simulate_blocks): its points are handed over CODED_ROWS rows at a time, so that its passes stay full.
+    per_pass = max(1, (CODED_ROWS if case.alternatives else BATCH_ROWS) // replications)
     for start in range(0, len(seeds), per_pass):
         results += _run_points(case, replications, seeds[start:start + per_pass], list(params[start:start + per_pass]),
                                rule)
@@ -129,17 +134,31 @@ def simulate_blocks(case: Case, rows: list[int], seeds: list[int], params: list[
     arrays: dict[str, np.ndarray] = {}
     first: SimulationResult | None = None
     for n, cp in enumerate(coding_passes(case, rows, seeds)):  # the first pass holds block 0's row 0
-        whole = _whole_pass(cp.case, cp.rows.tolist(), cp.seeds, [params[i] for i in cp.blocks], rule, trace and n == 0)
-        if first is None:
-            first = whole
-            arrays = {name: np.empty((int(starts[-1]), *getattr(whole, name).shape[1:]), getattr(whole, name).dtype)
-                      for name in _ROWS}
-        for name in _ROWS:
-            arrays[name][cp.dest] = getattr(whole, name)
+        for part, (lo, hi) in enumerate(_batches(cp.rows)):  # at most BATCH_ROWS rows a pass (or one block)
+            whole = _whole_pass(cp.case, cp.rows[lo:hi].tolist(), cp.seeds[lo:hi], [params[i] for i in cp.blocks[lo:hi]],
+                                rule, trace and n == 0 and part == 0)
+            if first is None:
+                first = whole
+                arrays = {name: np.empty((int(starts[-1]), *getattr(whole, name).shape[1:]),
+                                         getattr(whole, name).dtype) for name in _ROWS}
+            at = int(cp.rows[:lo].sum())
+            for name in _ROWS:
+                arrays[name][cp.dest[at:at + int(cp.rows[lo:hi].sum())]] = getattr(whole, name)
     assert first is not None
     return [dataclasses.replace(first, case=case, seed=s, params=p, trace=first.trace if i == 0 else None,
                                 **{name: arrays[name][starts[i]:starts[i + 1]] for name in _ROWS})
             for i, (s, p) in enumerate(zip(seeds, params, strict=True))]
+
+
+def _batches(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive blocks ``[lo, hi)`` of at most BATCH_ROWS rows in all (a larger block alone)."""
+    out, lo, total = [], 0, 0
+    for i, n in enumerate(rows.tolist()):
+        if i > lo and total + n > BATCH_ROWS:
+            out.append((lo, i))
+            lo, total = i, 0
+        total += n
+    return [*out, (lo, len(rows))] if len(rows) else out
 
 
 def _whole_pass(case: Case, rows: list[int], seeds: list[int], params: list[Parameters], rule: str | None,
@@ -148,7 +167,7 @@ def _whole_pass(case: Case, rows: list[int], seeds: list[int], params: list[Para
     result over every row, members in name order (a block larger than a chunk runs alone, in chunks)."""
     if len(rows) == 1 and rows[0] > CHUNK_REPLICATIONS:
         return simulate(case, rows[0], seeds[0], rule=rule, params=params[0], trace=trace)
-    rng = PointGenerators([np.random.default_rng(np.random.SeedSequence(s)) for s in seeds], rows)
+    rng = PointGenerators([np.random.Generator(np.random.PCG64(s)) for s in seeds], rows)  # default_rng(s), made faster
     model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng, trace=trace)
     model.run_model()
     whole = result_of(model, seeds[0])

@@ -108,8 +108,8 @@ def test_compiled_stances_are_the_interpreted_mechanism(u, objection, delay):
     assert [mech.stance(x, objection, delay) for x in u] == list(kernels.stances(u, objection, delay))
     rows = np.linspace(-0.5, 0.5, u.size)  # thresholds per replication
     np.testing.assert_array_equal(kernels.stances(u, rows, delay), mech.stance_from_utility(u, rows, delay))
-    positions = np.stack([u, -u])[:, :, None].repeat(len(RUNGS), axis=2)  # (members, R, rungs)
-    expected = mech.stance_from_utility(positions.transpose(2, 1, 0), rows[None, :, None], delay)
+    positions = np.stack([u, -u])[:, None, :].repeat(len(RUNGS), axis=1)  # (members, rungs, R)
+    expected = mech.stance_from_utility(positions.transpose(1, 2, 0), rows[None, :, None], delay)
     np.testing.assert_array_equal(kernels.rung_stances(positions, rows, delay), expected)
 
 
@@ -231,11 +231,47 @@ def test_the_warm_up_loads_every_loop_a_simulation_calls():
     argument types the engine passes, or the workers would load them again."""
     probe = ("from model import kernels, simulate\nfrom model.simulate import simulate_points\n"
              "from model.params import Parameters\nkernels.warm_up()\nk = kernels.compiled()\n"
-             "names = ('deliberate', 'stances', 'rung_stances', 'tally')\n"
+             "names = ('deliberate', 'stances', 'rung_stances', 'tally', 'troops')\n"
              "before = [len(getattr(k, n).signatures) for n in names]\n"
              "simulate('kazakhstan-2022', 100, 1)\nsimulate('armenia-2021-05', 100, 1)\n"
              "simulate_points('kyrgyzstan-2010-06', 10, [1, 2], [Parameters(noise=0.1), Parameters(rounds=3)])\n"
              "print(before, [len(getattr(k, n).signatures) for n in names])")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     before, after = out.strip().split("] [")
-    assert before + "]" == "[1, 2, 1, 1]" and "[" + after == "[1, 2, 1, 1]"
+    assert before + "]" == "[1, 2, 1, 1, 1]" and "[" + after == "[1, 2, 1, 1, 1]"
+
+
+def _troops_in_numpy(severity, force, pledges, interest, stance, is_requester, p):
+    """The troops as numpy arrays (the engine's before the compiled loop)."""
+    from model.ladder import Stance
+
+    total = force * p.force_fraction * severity
+    weight = pledges[None, :] * interest * np.select(
+        [stance == Stance.SUPPORT, stance >= Stance.DELAY], [1.0, mech.per_row(p.symbolic_share)], 0.0)
+    weight *= ~is_requester[None, :]
+    norm = weight.sum(axis=1, keepdims=True)
+    weight *= total[:, None]
+    weight /= np.where(norm > 0, norm, 1.0)
+    weight[~(norm[:, 0] > 0)] = 0.0
+    return weight
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 11), R=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), per_row=st.booleans())
+def test_the_compiled_troops_are_numpys(n, R, seed, per_row):
+    """Every member's troops from the compiled loop of mechanisms.troop_weight and troop_share are, bit for bit,
+    those of the numpy expressions they replace (stances of every kind, a requester, members without weight)."""
+    from model.council import troop_contributions
+    from model.params import ParameterRows
+
+    rng = np.random.default_rng(seed)
+    pledges = rng.choice([0.0, 0.5, 2.0, 3.7], n)
+    interest = rng.choice([0.0, 0.25, 1.0], (R, n)) if per_row else rng.choice([0.3, 1.0], n)
+    stance = rng.integers(-1, 4, (R, n)).astype(np.int8)
+    requester = rng.random(n) < 0.2
+    severity = rng.random(R)
+    points = [Parameters(symbolic_share=float(x), force_fraction=float(y)) for x, y in rng.random((2, 2))]
+    p = ParameterRows(points, [R // 2, R - R // 2]) if per_row and R > 1 else points[0]
+    got = troop_contributions(severity, 1500.0, pledges, interest, stance, requester, p)
+    assert got.tobytes() == _troops_in_numpy(severity, 1500.0, pledges, np.asarray(interest), stance, requester,
+                                             p).tobytes()

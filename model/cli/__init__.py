@@ -11,6 +11,8 @@ standard error and exit status 2, before anything is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Collection, Sequence
 from importlib import import_module
@@ -35,6 +37,18 @@ def build_parser(full: Collection[str] | None = None) -> argparse.ArgumentParser
             import_module(f".{module}", __name__).cli_parse(sub)  # all the commands of that module
             parsed.add(module)
     return parser
+
+
+def console() -> None:
+    """The ``csto-sim`` program: :func:`main`, then the process ends at once with its status. Once a command has
+    returned, every file it wrote is closed and renamed into place, its pool shut down and its output flushed
+    below; what the interpreter's teardown would add is freeing memory the process is about to give back (numba's
+    compiled code, matplotlib's and Arrow's state), about half a second after any simulation, so it is skipped."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe: nothing more can be said on it
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,5 @@
 """``python -m model.cli``: the same as ``csto-sim``."""
 
-import sys
+from . import console
 
-from . import main
-
-sys.exit(main())
+console()

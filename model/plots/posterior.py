@@ -56,7 +56,7 @@ def _marginals(fig: Any, grid: Any, values: np.ndarray, weights: np.ndarray, nam
         ax.set_xlim(lo, hi)
         ax.set_yticks([])
         c = summary[name]["contraction"]
-        ax.set_title(f"{name}\n(contraction {c:.2f})" if c is not None else name)
+        ax.set_title(f"{name}\n(contraction {c:.2f})" if c is not None else name, y=1.0)  # y: no search for room
     for ax in axes[len(names):]:
         ax.axis("off")
 

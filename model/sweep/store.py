@@ -34,6 +34,8 @@ from ..files.manifest import write_manifest
 from ..files.outdir import SWEEP, check_out_dir
 
 CHUNK_RE = re.compile(r"chunk-(\d+)\.parquet")
+#: Rows of a row group of ``results.parquet``: chunks are gathered into groups of about this many rows.
+ROW_GROUP_ROWS = 65_536
 
 
 def chunk_name(chunk: int) -> str:
@@ -126,8 +128,10 @@ class Store:
         write_manifest(manifest, self.out)
 
     def assemble(self, n_chunks: int, schema: Any, csv: bool, max_listed: int = 1000) -> tuple[int, list[dict[str, Any]]]:
-        """Stream the chunk files, in order, into ``results.parquet`` (and ``results.csv``), one chunk in
-        memory at a time; return the number of failed points and the first ``max_listed`` of them."""
+        """Stream the chunk files, in order, into ``results.parquet`` (and ``results.csv``), a row group of at
+        most about :data:`ROW_GROUP_ROWS` rows in memory at a time; return the number of failed points and the
+        first ``max_listed`` of them."""
+        import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
@@ -144,9 +148,13 @@ class Store:
                 import pyarrow.csv as pacsv
 
                 csv_writer = pacsv.CSVWriter(csv_tmp, schema)
-            for c in range(n_chunks):
+            group: list[Any] = []  # chunks gathered into row groups of about ROW_GROUP_ROWS rows (one per chunk
+            for c in range(n_chunks):  # would write thousands of small row groups: slow to write and to read)
                 table = pq.read_table(self.chunks / chunk_name(c), schema=schema)
-                writer.write_table(table)
+                group.append(table)
+                if c == n_chunks - 1 or sum(len(t) for t in group) >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.concat_tables(group))
+                    group = []
                 if csv_writer is not None:
                     csv_writer.write_table(table)
                 errors = table.column("error")
