@@ -9,6 +9,8 @@ their registry (``model/terms.py``). An agent sees the model through the small :
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import mesa
@@ -18,7 +20,7 @@ from . import kernels
 from . import mechanisms as mech
 from .crisis import Crisis
 from .ladder import MEASURES, Stance
-from .params import Parameters
+from .params import ParameterRows, Parameters
 from .terms import BENEFIT_REASONS as BENEFIT_REASONS
 from .terms import BENEFITS, COSTS, REASON_CODE, Situation
 from .terms import COST_REASONS as COST_REASONS
@@ -78,12 +80,11 @@ class MemberState(mesa.Agent):
         # Each measure's cost terms as numbers or arrays over replications (most terms are one number): their total
         # without an (R, terms) array, and the largest of the measure asked for, the one whose reasons the council
         # reads (another measure's: computed again when asked, as cost_terms recomputes them all).
-        costs = [_term_values(self.role, situation, m) for m in measures]
         self._asked = int(_measure_index(crisis.requested))
-        self.dominant_cost = np.asarray(_first_argmax(costs[self._asked])).astype(np.int8)
-        self.own = np.stack([mech.measure_utility(stake, m.benefit, _row_sum(t))  # (R, measures): a view of
-                             for t, m in zip(costs, measures, strict=True)], axis=0, out=out).T  # (measures, R)
-        del costs
+        totals, self.dominant_cost = _costs(self.role, situation, measures, self._asked)
+        self.own = np.stack([mech.measure_utility(stake, m.benefit, total)  # (R, measures): a view of (measures, R)
+                             for total, m in zip(totals, measures, strict=True)], axis=0, out=out).T
+        del totals
         unasked = np.arange(1, len(MEASURES) + 1) > crisis.requested
         if self.role in ("requester", "ally"):
             self.own[:, ~unasked] = np.maximum(self.own[:, ~unasked], 0.1)  # it supports what was asked for
@@ -165,8 +166,42 @@ class MemberState(mesa.Agent):
         return out.astype(np.int8)
 
 
+#: The crisis facts that may differ between the replications of a run which the cost terms read: mandate and
+#: internality (the others they read are the same in every replication; tests/test_terms.py checks that no cost
+#: term reads the severity, the lead state's resolve or the requester's value). Where these two are the same in
+#: every replication, points run side by side differ in their costs only through their parameters.
+ROW_FACTS_OF_COSTS = ("mandate", "internality")
+
+
+def _costs(role: str, situation: Situation, measures: Sequence[Measure], asked: int) -> tuple[list, np.ndarray]:
+    """Each measure's total cost (a number or an array over the replications: the sum of its terms in numpy's order,
+    :func:`_row_sum`) and the index of the largest cost term of the measure ``asked`` (int8, one or one a row).
+
+    When points run side by side (``ParameterRows``) and the cost terms read no fact that differs between rows
+    (:data:`ROW_FACTS_OF_COSTS`), the terms, their totals and the largest are computed once a point, from each
+    point's parameters (``ParameterRows.at_points``), and repeated over its rows: the same numbers, computed
+    hundreds of times fewer."""
+    p, crisis = situation.params, situation.crisis
+    rows = None
+    if isinstance(p, ParameterRows) and not any(np.ndim(getattr(crisis, f)) for f in ROW_FACTS_OF_COSTS):
+        pts = p.at_points
+        interest = mech.regional_interest(situation.profile.regions, crisis.requester_regions,
+                                          pts.out_of_region_interest)
+        situation, rows = dataclasses.replace(situation, params=pts, interest=interest), p.rows
+    costs = [_term_values(role, situation, m) for m in measures]
+    totals = [_over_rows(_row_sum(t), rows) for t in costs]
+    return totals, np.asarray(_over_rows(_first_argmax(costs[asked]), rows)).astype(np.int8)
+
+
+def _over_rows(value, rows: np.ndarray | None):
+    """A value of each point repeated over its rows (a number as it is)."""
+    return np.repeat(value, rows) if rows is not None and np.ndim(value) else value
+
+
 def _measure_index(level: np.ndarray | int) -> np.ndarray | int:
     """The index in ``MEASURES`` of a Level (of the lowest measure for none)."""
+    if np.ndim(level) == 0:
+        return min(max(int(level), 1), len(MEASURES)) - 1
     return np.clip(level, 1, len(MEASURES)) - 1
 
 
@@ -201,16 +236,14 @@ def _row_sum(values: list) -> np.ndarray | float:
 
 def _first_argmax(values: list) -> np.ndarray | int:
     """As ``np.argmax`` over the terms' axis of the array ``values`` would form (the first largest). Of the values
-    that are one number only the first largest can be the first largest overall: the others are left out."""
+    that are one number only the first largest can be the first largest overall: the others are left out; the
+    rest are compared in one compiled pass (``kernels.first_largest``)."""
     top = None  # the first largest of the numbers
     arrays = [isinstance(v, np.ndarray) and v.ndim > 0 for v in values]
     for k, v in enumerate(values):
         if not arrays[k] and (top is None or v > values[top]):
             top = k
     candidates = [k for k in range(len(values)) if k == top or arrays[k]]
-    index, best = candidates[0], values[candidates[0]]
-    for k in candidates[1:]:
-        better = values[k] > best
-        index = np.where(better, k, index)
-        best = np.where(better, values[k], best)
-    return index
+    if not any(arrays):
+        return candidates[0]
+    return kernels.first_largest([values[k] for k in candidates], candidates)

@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -191,6 +192,18 @@ def _tally(codes, table, passes, draws, outcome, tabled, failed, delays, vetoed)
             delays[r] = _row_sum(withheld, n)
 
 
+def _first_largest(columns, index, out):
+    """``out[r]``: ``index[j]`` of the first largest of ``columns[:, r]`` (strictly larger replaces:
+    ``np.argmax``'s tie rule; NaN never replaces, as ``np.where(x > best, ...)``)."""
+    n, R = columns.shape
+    for r in range(R):
+        best, pick = columns[0, r], index[0]
+        for j in range(1, n):
+            if columns[j, r] > best:
+                best, pick = columns[j, r], index[j]
+        out[r] = pick
+
+
 def _troops(total, pledges, interest, stance, requester, symbolic, out):
     """Every member's troops in every replication: ``mechanisms.troop_weight`` of each member (none for the
     requester), their sum (:func:`row_sum`, numpy's order over the members) and each one's
@@ -223,6 +236,7 @@ def warm_up() -> None:
     tally(codes, np.ones((K, R), dtype=bool), np.ones((K, R), dtype=bool), np.zeros((R, n)))
     for symbolic in (0.3, np.ones(R)):
         troops(np.ones(R), np.ones(n), np.ones((R, n)), codes[0], np.zeros(n, dtype=bool), symbolic)
+    first_largest([np.zeros(R), 1.0], [0, 1])
 
 
 def compiled() -> SimpleNamespace:
@@ -274,7 +288,8 @@ def _build() -> SimpleNamespace:
                            ("_troop_share", mech.troop_share)):
             g[name] = jit(func)
         return SimpleNamespace(deliberate=jit(_deliberate), stances=jit(_stances), rung_stances=jit(_rung_stances),
-                               tally=jit(_tally), troops=jit(_troops))
+                               tally=jit(_tally), troops=jit(_troops),
+                               first_largest=jit(_first_largest))
 
 
 def _fingerprint() -> str:
@@ -371,4 +386,25 @@ def troops(total: np.ndarray, pledges: np.ndarray, interest: np.ndarray, stance:
     compiled().troops(np.ascontiguousarray(np.broadcast_to(total, (R,)), dtype=float), np.asarray(pledges, dtype=float),
                       interest, np.ascontiguousarray(stance, dtype=np.int8), np.asarray(requester, dtype=bool), symbolic,
                       out)
+    return out
+
+
+_SCRATCH = threading.local()  # each thread's buffer for first_largest (Dask may run tasks in threads)
+
+
+def first_largest(columns: list, index: list[int]) -> np.ndarray:
+    """The index (from ``index``) of the first largest of ``columns`` in every replication: each column an array
+    over the replications or one number, at least one an array (:func:`_first_largest`). The columns are copied
+    side by side into this thread's buffer, kept from one call to the next (a fresh array each call would fault
+    its pages in: as long as the comparisons)."""
+    R = max(np.size(c) for c in columns)
+    n = len(columns)
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < n * R:
+        buf = _SCRATCH.buf = np.empty(max(n * R, 1 << 16))
+    table = buf[:n * R].reshape(n, R)
+    for j, c in enumerate(columns):
+        table[j] = c
+    out = np.empty(R, dtype=np.intp)
+    compiled().first_largest(table, np.asarray(index, dtype=np.intp), out)
     return out

@@ -15,6 +15,7 @@ import numbers
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 
@@ -466,11 +467,18 @@ class ParameterRows:
         import numpy as np  # here, not at the top: the command line reads this module without numpy
 
         self.points = tuple(points)
+        self.rows = np.asarray(rows, dtype=np.int64)
+        #: The same parameters one value a point (not a row): what a mechanism that reads nothing else that differs
+        #: between rows computes once a point (``MemberState.assess``: the cost terms).
+        self.at_points = SimpleNamespace()
         every = operator.attrgetter(*SPECS)  # one call a point for all its values (a pass has many points)
         table = np.array([every(p) for p in points], dtype=float).reshape(len(points), len(SPECS))
         for k, spec in enumerate(SPECS.values()):
             values = table[:, k]
             if (values.view(np.int64) == values.view(np.int64)[0]).all():  # bit for bit the same: one number
                 setattr(self, spec.name, getattr(points[0], spec.name))
+                setattr(self.at_points, spec.name, getattr(points[0], spec.name))
             else:
-                setattr(self, spec.name, np.repeat(values.astype(np.int64) if spec.kind is int else values, rows))
+                values = values.astype(np.int64) if spec.kind is int else values
+                setattr(self, spec.name, np.repeat(values, rows))
+                setattr(self.at_points, spec.name, values)

@@ -25,6 +25,7 @@ BATCH_ROWS = 65_536
 #: Rows handed to ``simulate_blocks`` at once for a case with alternative codings, which runs each coding's rows
 #: in passes of at most BATCH_ROWS (its results are kept for all these rows: a few bytes a row and member).
 CODED_ROWS = 4 * BATCH_ROWS
+_DEFAULTS = Parameters()  # immutable: shared by every run that sets nothing
 #: A result's arrays over replications (one block of rows per point of ``simulate_points``, a chunk of ``simulate``).
 _ROWS = ("outcome", "days", "stance", "reason", "objected", "vetoed", "contribution", "pending")
 
@@ -42,7 +43,9 @@ def simulate(scenario: Case | str | os.PathLike[str], replications: int = 1000, 
     case = scenario if isinstance(scenario, Case) else load_scenario(scenario)
     replications = check_replications(replications)
     seed = new_seed() if seed is None else check_seed(seed)
-    params = (params or Parameters()).replace(**(overrides or {}))
+    params = params or _DEFAULTS
+    if overrides:
+        params = params.replace(**overrides)
     if case.alternatives:
         return simulate_blocks(case, [replications], [seed], [params], rule, trace)[0]
     if replications > CHUNK_REPLICATIONS:

@@ -96,3 +96,36 @@ def test_a_members_reason_on_any_measure_is_its_largest_term_there(case_id):
             expected = np.array([REASON_CODE[COST_REASONS[largest[r, level[r] - 1]]] for r in range(R)])
             influenced = got == REASON_CODE["lead state's influence"]
             assert np.array_equal(got[~influenced], expected[~influenced])
+
+
+class _PerRow:
+    """A crisis fact that differs between replications, standing in for it: any use of it raises."""
+
+    def _refuse(self, *args, **kwargs):
+        raise AssertionError("a cost term read a fact that differs between replications")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+    __neg__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __bool__ = __float__ = __array__ = __hash__ = _refuse
+    __array_ufunc__ = None  # numpy hands every operation back to the methods above
+
+
+@pytest.mark.parametrize("case_id", ["kazakhstan-2022", "armenia-2020", "kyrgyzstan-2010-06", "armenia-2021-05"])
+def test_cost_terms_read_no_fact_that_differs_between_replications_but_those_named(case_id):
+    """Points run side by side compute the cost terms once a point (agents._costs) when the facts the terms read
+    that may differ between replications (agents.ROW_FACTS_OF_COSTS) do not: so no cost term may read another
+    such fact (the severity, the lead state's resolve, the requester's value drawn per replication)."""
+    import dataclasses
+
+    from model.agents import ROW_FACTS_OF_COSTS
+    from model.terms import Situation
+
+    model = CouncilModel(load_scenario(case_id), replications=8, rng=1)
+    per_row = {f.name for f in dataclasses.fields(model.crisis) if isinstance(getattr(model.crisis, f.name), np.ndarray)}
+    assert per_row >= {"severity"}
+    guarded = (per_row | {"resolve", "strategic_value"}) - set(ROW_FACTS_OF_COSTS)  # drawn per replication or not
+    crisis = dataclasses.replace(model.crisis, **{f: _PerRow() for f in guarded})
+    for m in model.members:
+        situation = Situation(crisis, model.params, m.profile, m.interest, model.burden[m.name])
+        for measure in model.case.organisation.measures:
+            for term in COSTS:
+                term.compute(situation, measure)
