@@ -267,7 +267,8 @@ def troop_weight(pledge: float, interest: float, stance: int, symbolic_share: fl
 
 def troop_share(weight: float, total_weight: float, force: float) -> float:
     """A member's troops: its weight's share of ``force``, the troops the organisation sends (none when no
-    member has weight)."""
+    member has weight). [@data-minsk-2009-11-11]: the force's planned national shares; S002: 'symbolic numbers'
+    beside Russia's bulk in 2022."""
     return weight * force / total_weight if total_weight > 0 else 0.0
 
 
