@@ -27,7 +27,7 @@ from ..params import SPECS, Parameters
 from ..posterior import Posterior, RunSpec, simulate_runs
 from ..rules import get_rule
 from ..scenario import Case, with_facts
-from ..seeds import derive_seed
+from ..seeds import derive_seed, derive_seeds
 from ..simulate import simulate, simulate_points
 from ..statistics import STATISTICS, sweep_columns, sweep_figures
 from .design import BASELINE
@@ -213,6 +213,11 @@ def run_chunk(ctx: SweepContext, chunk: int, points: Sequence[Point], out_dir: s
     return report
 
 
+def point_seeds(seed: int, indices: Sequence[int]) -> list[int]:
+    """:func:`point_seed` of many points at once (a chunk's: ``seeds.derive_seeds``)."""
+    return derive_seeds([seed] * len(indices), indices) if indices else []
+
+
 @dataclass(frozen=True)
 class _Job:
     """A point ready to run: its place in the chunk, its index, seed and parameters."""
@@ -241,10 +246,11 @@ def _prepare(ctx: SweepContext, points: Sequence[Point]) -> tuple[list[dict[str,
     groups: dict[Any, tuple[Case, str, list[_Job]]] = {}
     checked = _checked_params(ctx, points)
     made: dict[Any, Any] = {}  # the cases and rules of the chunk's groups (or their exceptions)
+    seeds = point_seeds(ctx.seed, [index for index, _ in points])
     for p, (index, values) in enumerate(points):
         s = index // ctx.design_points
         case0 = ctx.cases[s]
-        seed = point_seed(ctx.seed, index)
+        seed = seeds[p]
         rule, params, facts = _split(ctx, values)
         rows.append({"point": index, "scenario": case0.id, "seed": seed, "replications": ctx.replications,
                      "rule": rule or case0.organisation.default_rule, **_factor_columns(ctx, case0, values)})
