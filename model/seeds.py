@@ -10,6 +10,7 @@ Depends on numpy only.
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
 
@@ -111,6 +112,13 @@ def derive_seeds(seeds, *spawn_key) -> list[int]:
              and all(0 <= int(k) < 1 << 32 for column in keys for k in column))
     if not small:
         return [derive_seed(int(s), *(int(k[i]) for k in keys)) for i, s in enumerate(seeds)]
+    words = _state_words(_pools(seeds, [np.array([int(k) for k in column], dtype=np.uint64) for column in keys]), 2)
+    return (((words[0] | (words[1] << np.uint64(32))) >> np.uint64(1)).astype(np.int64)).tolist()
+
+
+def _pools(seeds, key_words: list[np.ndarray]) -> list[np.ndarray]:
+    """The 4-word pools of ``SeedSequence(seed, spawn_key=key)`` for many seeds below 2**64 (each key element one
+    word: an array, one per seed), as numpy mixes them (:func:`_seed_pool`, :func:`_child_state`), on arrays."""
     seed = np.array([int(s) for s in seeds], dtype=np.uint64)
     mask = np.uint64(_MASK)
     const = _INIT_A
@@ -127,23 +135,61 @@ def derive_seeds(seeds, *spawn_key) -> list[int]:
         return result ^ (result >> np.uint64(16))
 
     with np.errstate(over="ignore"):  # the products wrap modulo 2**64, of which the low 32 bits are kept
-        words = [(seed >> np.uint64(32 * i)) & mask for i in range(2)] + [np.zeros(n, dtype=np.uint64)] * 2
+        words = [(seed >> np.uint64(32 * i)) & mask for i in range(2)] + [np.zeros(len(seed), dtype=np.uint64)] * 2
         pool = [hashmix(w) for w in words]
         for src in range(4):
             for dst in range(4):
                 if src != dst:
                     pool[dst] = mix(pool[dst], hashmix(pool[src]))
-        for column in keys:
-            word = np.array([int(k) for k in column], dtype=np.uint64)
+        for word in key_words:
             for dst in range(4):
                 pool[dst] = mix(pool[dst], hashmix(word))
-        out, const_b = [], _INIT_B
-        for value in pool[:2]:
-            value = value ^ np.uint64(const_b)
-            const_b = (const_b * _MULT_B) & _MASK
-            value = (value * np.uint64(const_b)) & mask
+    return pool
+
+
+def _state_words(pool: list[np.ndarray], n_words: int) -> list[np.ndarray]:
+    """``generate_state(n_words, uint32)`` of each pool (the pool's words in turn, hashed)."""
+    mask, const, out = np.uint64(_MASK), _INIT_B, []
+    with np.errstate(over="ignore"):
+        for i in range(n_words):
+            value = pool[i % 4] ^ np.uint64(const)
+            const = (const * _MULT_B) & _MASK
+            value = (value * np.uint64(const)) & mask
             out.append(value ^ (value >> np.uint64(16)))
-    return (((out[0] | (out[1] << np.uint64(32))) >> np.uint64(1)).astype(np.int64)).tolist()
+    return out
+
+
+#: PCG64's multiplier (numpy/random/src/pcg64: PCG_DEFAULT_MULTIPLIER_128).
+_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+_MASK128 = (1 << 128) - 1
+_BIT_GENERATORS = threading.local()  # each thread's PCG64 objects, reseeded for every pass
+
+
+def generators(seeds) -> list[np.random.Generator]:
+    """``numpy.random.default_rng(seed)`` for each seed (a sweep pass's thousands of points): each PCG64 state
+    computed as ``SeedSequence(seed)`` and ``PCG64`` compute it (the pool, ``generate_state(4, uint64)``, PCG64's
+    seeding steps) on arrays, and set on a PCG64 object this thread keeps from one pass to the next (a new one
+    takes ten times as long to make). The Generators of one call are valid until this thread's next call: a pass
+    draws from them and ends before the next begins. tests/test_engine_overhead.py checks the states against
+    ``default_rng``. Seeds of 2**64 and more are made as ``default_rng`` makes them."""
+    seeds = [int(s) for s in seeds]
+    if not seeds or max(seeds) >= 1 << 64 or min(seeds) < 0:
+        return [np.random.Generator(np.random.PCG64(s)) for s in seeds]
+    words = [w.tolist() for w in _state_words(_pools(seeds, []), 8)]
+    pool = getattr(_BIT_GENERATORS, "pool", None)
+    if pool is None:
+        pool = _BIT_GENERATORS.pool = []
+    while len(pool) < len(seeds):
+        pool.append(np.random.PCG64(0))
+    out = []
+    for i in range(len(seeds)):
+        val = [words[2 * k][i] | words[2 * k + 1][i] << 32 for k in range(4)]  # generate_state(4, uint64)
+        initstate, inc = val[0] << 64 | val[1], ((val[2] << 64 | val[3]) << 1 | 1) & _MASK128
+        state = ((inc + initstate) * _PCG_MULT + inc) & _MASK128  # pcg_setseq_128_srandom_r: two steps from 0
+        pool[i].state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0,
+                         "uinteger": 0}
+        out.append(np.random.Generator(pool[i]))
+    return out
 
 
 def fresh_seed() -> int:

@@ -17,7 +17,7 @@ from .params import MAX_REPLICATIONS as MAX_REPLICATIONS
 from .params import ParameterRows, Parameters, check_replications, check_seed
 from .results import SimulationResult
 from .scenario import Case, load_scenario
-from .seeds import PointGenerators
+from .seeds import PointGenerators, generators
 from .seeds import fresh_seed as new_seed
 
 #: Rows (points x replications) of one pass of ``simulate_points``; more points run in several passes.
@@ -170,7 +170,7 @@ def _whole_pass(case: Case, rows: list[int], seeds: list[int], params: list[Para
     result over every row, members in name order (a block larger than a chunk runs alone, in chunks)."""
     if len(rows) == 1 and rows[0] > CHUNK_REPLICATIONS:
         return simulate(case, rows[0], seeds[0], rule=rule, params=params[0], trace=trace)
-    rng = PointGenerators([np.random.Generator(np.random.PCG64(s)) for s in seeds], rows)  # default_rng(s), made faster
+    rng = PointGenerators(generators(seeds), rows)  # default_rng(seed) of each block
     model = CouncilModel(case, ParameterRows(params, rows), sum(rows), rule=rule, rng=rng, trace=trace)
     model.run_model()
     whole = result_of(model, seeds[0])

@@ -153,3 +153,18 @@ def test_seeds_derived_at_once_are_those_derived_one_at_a_time():
     assert derive_seeds(seeds, 5) == [derive_seed(s, 5) for s in seeds]
     assert derive_seeds([2**70, 3], 1, [2**33, 4]) == [derive_seed(2**70, 1, 2**33), derive_seed(3, 1, 4)]
     assert derive_seeds([], 1) == [] and derive_seeds([9]) == [derive_seed(9)]
+
+
+def test_generators_made_at_once_are_default_rngs():
+    """A pass's Generators (seeds.generators: PCG64 states computed on arrays, set on kept bit generators) are
+    ``default_rng(seed)``'s: the same state and the same draws; a second call reseeds the same bit generators."""
+    from model.seeds import generators
+
+    rng = np.random.default_rng(3)
+    seeds = [int(x) for x in rng.integers(0, 2**63, 200)] + [0, 1, 2**32 - 1, 2**32, 2**64 - 1]
+    for _ in range(2):
+        made = generators(seeds)
+        assert [g.bit_generator.state for g in made] == [np.random.default_rng(s).bit_generator.state for s in seeds]
+        assert all(np.array_equal(g.normal(size=4), np.random.default_rng(s).normal(size=4))
+                   for g, s in zip(made, seeds, strict=True))
+    assert [g.bit_generator.state for g in generators([2**70])] == [np.random.default_rng(2**70).bit_generator.state]
