@@ -50,25 +50,12 @@ def coding_groups(case: Case, replications: int, seed: int) -> list[tuple[tuple[
 
     Each independent draw picks its option for every replication as ``Generator.choice(len(options),
     size=replications, p=weights)`` would, from one Generator per run (``SeedSequence(seed, spawn_key=(CODING_KEY,))``),
-    draw after draw; the draws below are that call's own steps (a uniform draw per replication, looked up in the
-    normalised cumulative weights), done with the weights prepared once per case: a sweep calls this for every
-    point (tests/test_codings.py checks it against ``choice``)."""
-    choices, cdfs, radix = _prepared(case)
-    if not choices:
+    draw after draw; the draws (:func:`_row_codes`) are that call's own steps (a uniform draw per replication,
+    looked up in the normalised cumulative weights), done with the weights prepared once per case: a sweep calls
+    this for every point (tests/test_codings.py checks it against ``choice``). One run of :func:`coding_passes`."""
+    if not case.alternatives:
         return [((), case, np.arange(replications))]
-    code = _row_codes(cdfs, radix, replications, seed)
-    if code.size and (code == code[0]).all():  # one coding for every row (a common case): no sorting
-        return [(_key(int(code[0]), radix), _coded(case, choices, _key(int(code[0]), radix)), np.arange(replications))]
-    order = np.argsort(code, kind="stable")  # rows grouped by coding, each group's rows in increasing order
-    ranked = code[order]
-    cuts = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
-    starts = np.concatenate(([0], cuts))
-    rows = np.split(order, cuts)
-    groups = []
-    for k in np.argsort(order[starts], kind="stable"):  # the groups in the order of their first row
-        key = _key(int(ranked[starts[k]]), radix)
-        groups.append((key, _coded(case, choices, key), rows[k]))
-    return groups
+    return [(p.key, p.case, p.dest) for p in coding_passes(case, [replications], [seed])]
 
 
 def _row_codes(cdfs: list[np.ndarray], radix: list[int], replications: int, seed: int) -> np.ndarray:
@@ -119,19 +106,15 @@ def coding_passes(case: Case, rows: Sequence[int], seeds: Sequence[int]) -> list
     place[by_first] = np.arange(len(pair)) - np.searchsorted(pair_run[by_first], pair_run[by_first])
     counts = np.bincount(np.searchsorted(pair, run * combos + code), minlength=len(pair))
     group = derive_seeds([seeds[i] for i in pair_run], GROUP_KEY, place)
-    order = np.argsort(code * len(rows) + run, kind="stable")  # rows by coding, then run, then row
-    passes, at = [], 0
+    order = np.argsort(code, kind="stable")  # rows by coding, then run and row (as they come)
+    ranked = code[order]
     codings = np.unique(pair_code)
     firsts = [int(first[pair_code == c].min()) for c in codings]
-    ends = {}
-    for c in codings:
-        n = int(counts[pair_code == c].sum())
-        ends[int(c)] = (at, at + n)
-        at += n
-    for c in codings[np.argsort(firsts, kind="stable")]:
+    passes = []
+    for c in codings[np.argsort(firsts, kind="stable")]:  # in the order of their first row
         mine = np.flatnonzero(pair_code == c)  # the groups of this coding, by run
         key = _key(int(c), radix)
-        lo, hi = ends[int(c)]
+        lo, hi = np.searchsorted(ranked, c, side="left"), np.searchsorted(ranked, c, side="right")
         passes.append(CodingPass(key, _coded(case, choices, key), pair_run[mine], counts[mine],
                                  [group[j] for j in mine], order[lo:hi]))
     return passes
